@@ -1,0 +1,321 @@
+// The lab's one configuration object: schema, sources (defaults < lab.config.json < LAB_* variables),
+// and the choices that must never move once drawn (region, name suffix), persisted in a git-ignored file.
+import { randomInt } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+
+export const LAB_REGIONS = ["eastus2", "northcentralus", "swedencentral", "switzerlandwest"] as const;
+export type LabRegion = (typeof LAB_REGIONS)[number];
+export const DATABRICKS_SKUS = ["premium", "trial"] as const;
+export const VERSION_UPGRADE_OPTIONS = [
+  "OnceNewDefaultVersionAvailable",
+  "OnceCurrentVersionExpired",
+  "NoAutoUpgrade",
+] as const;
+
+export const CONFIG_FILE = "lab.config.json";
+/** Git-ignored folder holding the lab's persisted choices (see `.gitignore`). */
+export const STATE_DIR = ".evallab";
+export const CHOICES_FILE = "choices.json";
+
+export const DEFAULTS = {
+  prefix: "evallab",
+  model: "gpt-35-turbo",
+  modelVersion: "0125",
+  capacity: 5,
+  versionUpgradeOption: "OnceNewDefaultVersionAvailable",
+  apiVersion: "2024-10-21",
+  databricksSku: "premium",
+  nodeType: "Standard_D4ds_v5",
+  autoterminationMinutes: 20,
+  // openai 1.42.0 crashes with httpx >= 0.28 (`proxies` TypeError); textstat pinned so cluster and local scores agree.
+  clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11"],
+  tags: {} as Record<string, string>,
+} as const;
+
+const regionSchema = z.preprocess(
+  (v) => (typeof v === "string" ? normalizeRegion(v) : v),
+  z.enum(LAB_REGIONS, { error: () => `must be one of ${LAB_REGIONS.join(", ")}` }),
+);
+
+const settingsSchema = z.strictObject({
+  prefix: z
+    .string()
+    .regex(/^[a-z][a-z0-9]*$/, "must start with a lowercase letter and hold only lowercase letters and digits")
+    .min(2, "must be at least 2 characters")
+    .max(24, "must be at most 24 characters (it stems names with Azure length limits)"),
+  region: regionSchema.optional(),
+  model: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "must be an Azure OpenAI model name such as gpt-4o-mini"),
+  modelVersion: z.string().regex(/^[0-9A-Za-z-]+$/, "must be a model version such as 0125 or 2024-07-18"),
+  deploymentName: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, "must be 2-64 letters, digits, '.', '_' or '-'")
+    .optional(),
+  capacity: z.number().int("must be a whole number").min(1, "must be at least 1 (thousand tokens per minute)").max(1000),
+  versionUpgradeOption: z.enum(VERSION_UPGRADE_OPTIONS, {
+    error: () => `must be one of ${VERSION_UPGRADE_OPTIONS.join(", ")}`,
+  }),
+  apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, "must look like 2024-10-21 or 2023-03-15-preview"),
+  databricksSku: z.enum(DATABRICKS_SKUS, { error: () => `must be one of ${DATABRICKS_SKUS.join(", ")}` }),
+  nodeType: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "must be an Azure VM size such as Standard_D4ds_v5"),
+  autoterminationMinutes: z
+    .number()
+    .int("must be a whole number")
+    .min(10, "must be 10-10000 (Databricks' allowed range)")
+    .max(10000, "must be 10-10000 (Databricks' allowed range)"),
+  clusterLibraries: z.array(z.string().min(1)).min(1, "must name at least one PyPI package"),
+  tags: z.record(z.string().min(1).max(512), z.string().max(256)),
+});
+
+export type LabSettings = z.infer<typeof settingsSchema>;
+
+/** Names derived from prefix + suffix, each checked against the Azure rule it must satisfy. */
+export interface LabNames {
+  resourceGroup: string;
+  openaiAccount: string;
+  openaiSubdomain: string;
+  databricksWorkspace: string;
+  managedResourceGroup: string;
+  secretScope: string;
+  cluster: string;
+  experiment: string;
+}
+
+export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName"> {
+  region: LabRegion;
+  deploymentName: string;
+  /** Random per lab, stable across synths: keeps the global OpenAI subdomain unique. */
+  suffix: string;
+  names: LabNames;
+  /** Every taggable resource gets these: the user's tags plus `lab=<prefix>`. */
+  allTags: Record<string, string>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid lab configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** "Sweden Central" / "SwedenCentral" / "swedencentral" → "swedencentral". */
+export function normalizeRegion(value: string): string {
+  return value.replace(/[\s_-]+/g, "").toLowerCase();
+}
+
+/** `modelVersion` → `LAB_MODEL_VERSION`. */
+export function envName(setting: string): string {
+  return `LAB_${setting.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+}
+
+const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof LabSettings)[];
+const NUMBER_KEYS = new Set<string>(["capacity", "autoterminationMinutes"]);
+
+/** Environment values are strings; give each the shape its setting has so one schema checks all sources. */
+function fromEnvString(key: string, raw: string): unknown {
+  const text = raw.trim();
+  if (NUMBER_KEYS.has(key)) return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+  if (key === "clusterLibraries") {
+    if (text.startsWith("[")) return parseJsonOr(text, raw);
+    return text.split(",").map((s) => s.trim()).filter(Boolean);
+  }
+  if (key === "tags") {
+    if (text.startsWith("{")) return parseJsonOr(text, raw);
+    if (text === "") return {};
+    return Object.fromEntries(
+      text.split(",").map((pair) => {
+        const at = pair.indexOf("=");
+        return at < 0 ? [pair.trim(), ""] : [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+      }),
+    );
+  }
+  return text;
+}
+
+function parseJsonOr(text: string, fallback: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+}
+
+export interface LoadOptions {
+  /** Folder holding `lab.config.json` and `.evallab/`. */
+  rootDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Write drawn choices to disk (true for real synths; tests may turn it off). */
+  persist?: boolean;
+}
+
+interface Choices {
+  region?: LabRegion;
+  suffix?: string;
+  [other: string]: unknown;
+}
+
+export function choicesPath(rootDir: string): string {
+  return join(rootDir, STATE_DIR, CHOICES_FILE);
+}
+
+export function readChoices(rootDir: string): Choices {
+  const file = choicesPath(rootDir);
+  if (!existsSync(file)) return {};
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8"));
+    return parsed && typeof parsed === "object" ? parsed : {};
+  } catch {
+    throw new ConfigError([`${file} is not valid JSON: fix it, or delete it to draw a new region and suffix`]);
+  }
+}
+
+/** Merge into the persisted choices atomically (temp file + rename: a crash never leaves half a file). */
+export function writeChoices(rootDir: string, update: Choices): Choices {
+  const merged = { ...readChoices(rootDir), ...update };
+  const file = choicesPath(rootDir);
+  mkdirSync(join(rootDir, STATE_DIR), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(merged, null, 2)}\n`);
+  renameSync(tmp, file);
+  return merged;
+}
+
+function readConfigFile(rootDir: string, problems: string[]): Record<string, unknown> {
+  const file = join(rootDir, CONFIG_FILE);
+  if (!existsSync(file)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    problems.push(`${CONFIG_FILE}: not valid JSON (${(e as Error).message}); fix the file or remove it`);
+    return {};
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    problems.push(`${CONFIG_FILE}: must hold one JSON object of settings, e.g. {"region": "swedencentral"}`);
+    return {};
+  }
+  return parsed as Record<string, unknown>;
+}
+
+const SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+function drawSuffix(): string {
+  let s = "";
+  for (let i = 0; i < 6; i++) s += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
+  return s;
+}
+
+export function drawRegion(from: readonly LabRegion[] = LAB_REGIONS): LabRegion {
+  return from[randomInt(from.length)];
+}
+
+/** Derive every resource name; `checkNames` holds each to its Azure rule. */
+export function deriveNames(prefix: string, suffix: string): LabNames {
+  const stem = `${prefix}-${suffix}`;
+  return {
+    resourceGroup: `rg-${stem}`,
+    openaiAccount: `oai-${stem}`,
+    openaiSubdomain: `oai-${stem}`,
+    databricksWorkspace: `dbw-${stem}`,
+    managedResourceGroup: `rg-${stem}-dbw-managed`,
+    secretScope: `${prefix}-lab`,
+    cluster: `${prefix}-single-node`,
+    experiment: `${prefix}-qa-evaluation`,
+  };
+}
+
+const NAME_RULES: Record<keyof LabNames, { re: RegExp; rule: string }> = {
+  resourceGroup: { re: /^[-\w.()]{1,89}[-\w()]$/, rule: "1-90 letters, digits, '-', '_', '.', '()'" },
+  openaiAccount: { re: /^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}[a-zA-Z0-9]$/, rule: "2-64 letters, digits or '-'" },
+  openaiSubdomain: { re: /^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/, rule: "2-63 lowercase letters, digits or '-' (a DNS label)" },
+  databricksWorkspace: { re: /^[a-zA-Z0-9_-]{3,64}$/, rule: "3-64 letters, digits, '_' or '-'" },
+  managedResourceGroup: { re: /^[-\w.()]{1,89}[-\w()]$/, rule: "1-90 letters, digits, '-', '_', '.', '()'" },
+  secretScope: { re: /^[\w.@-]{1,128}$/, rule: "1-128 letters, digits, '_', '-', '.', '@'" },
+  cluster: { re: /^.{1,100}$/, rule: "1-100 characters" },
+  experiment: { re: /^[^/]{1,200}$/, rule: "1-200 characters without '/'" },
+};
+
+export function checkNames(names: LabNames): string[] {
+  return (Object.keys(NAME_RULES) as (keyof LabNames)[])
+    .filter((k) => !NAME_RULES[k].re.test(names[k]))
+    .map((k) => `derived name ${k} "${names[k]}" breaks Azure's rule (${NAME_RULES[k].rule}): use a shorter prefix`);
+}
+
+/**
+ * Load, validate and resolve the lab's configuration. Throws one ConfigError listing every problem
+ * (with the setting, its source and the allowed values) before anything is synthesized.
+ */
+export function loadConfig({ rootDir, env = process.env, persist = true }: LoadOptions): LabConfig {
+  const problems: string[] = [];
+  const sourceOf: Record<string, string> = {};
+  const merged: Record<string, unknown> = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS)) sourceOf[key] = "default";
+
+  const fileSettings = readConfigFile(rootDir, problems);
+  for (const [key, value] of Object.entries(fileSettings)) {
+    merged[key] = value;
+    sourceOf[key] = CONFIG_FILE;
+  }
+  for (const key of SETTING_KEYS) {
+    const raw = env[envName(key)];
+    if (raw === undefined || raw === "") continue;
+    merged[key] = fromEnvString(key, raw);
+    sourceOf[key] = envName(key);
+  }
+
+  const parsed = settingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? "");
+      if (issue.code === "unrecognized_keys") {
+        const keys = (issue as { keys: string[] }).keys;
+        problems.push(
+          `${CONFIG_FILE}: unknown setting(s) ${keys.map((k) => `"${k}"`).join(", ")}; known: ${SETTING_KEYS.join(", ")}`,
+        );
+        continue;
+      }
+      const where = issue.path.join(".");
+      const shown = key in merged ? ` (got ${JSON.stringify(merged[key])} from ${sourceOf[key] ?? "?"})` : "";
+      problems.push(`${where}: ${issue.message}${shown}; set "${key}" in ${CONFIG_FILE} or ${envName(key)}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const settings = parsed.data;
+
+  const choices = readChoices(rootDir);
+  const persistedRegion = LAB_REGIONS.find((r) => r === choices.region);
+  const suffix = typeof choices.suffix === "string" && /^[a-z0-9]{6}$/.test(choices.suffix) ? choices.suffix : drawSuffix();
+  const region = settings.region ?? persistedRegion ?? drawRegion();
+  // The region is persisted only when drawn: an explicitly configured one stays the user's to change.
+  const update: Choices = {};
+  if (suffix !== choices.suffix) update.suffix = suffix;
+  if (!settings.region && region !== choices.region) update.region = region;
+  if (persist && Object.keys(update).length > 0) writeChoices(rootDir, update);
+
+  const names = deriveNames(settings.prefix, suffix);
+  const nameProblems = checkNames(names);
+  if (nameProblems.length > 0) throw new ConfigError(nameProblems);
+
+  return {
+    ...settings,
+    region,
+    deploymentName: settings.deploymentName ?? settings.model,
+    suffix,
+    names,
+    allTags: { ...settings.tags, lab: settings.prefix },
+  };
+}
+
+/** Rows for the README / `--help`: setting, variable, default. */
+export function settingsTable(): { setting: string; variable: string; default: string }[] {
+  return SETTING_KEYS.map((key) => ({
+    setting: key,
+    variable: envName(key),
+    default:
+      key === "region"
+        ? "drawn once at random, persisted"
+        : key === "deploymentName"
+          ? "the model name"
+          : JSON.stringify((DEFAULTS as Record<string, unknown>)[key]),
+  }));
+}

@@ -1,0 +1,70 @@
+// Stack `lab-databricks`: inside the workspace — cluster, secret scope, MLflow experiment.
+import { DataDatabricksCurrentUser } from "@cdktf/provider-databricks/lib/data-databricks-current-user";
+import { MlflowExperiment } from "@cdktf/provider-databricks/lib/mlflow-experiment";
+import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
+import { Secret } from "@cdktf/provider-databricks/lib/secret";
+import { SecretScope } from "@cdktf/provider-databricks/lib/secret-scope";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { LabConfig } from "./config.ts";
+import { SingleNodeCluster } from "./constructs/single-node-cluster.ts";
+import type { LabStack } from "./lab-stack.ts";
+
+export const DATABRICKS_STACK = "lab-databricks";
+/** Secret key under the lab's scope that holds the OpenAI key. */
+export const OPENAI_KEY_SECRET = "azure-openai-api-key";
+
+export class DatabricksStack extends TerraformStack {
+  readonly currentUser: DataDatabricksCurrentUser;
+  readonly cluster: SingleNodeCluster;
+  readonly experiment: MlflowExperiment;
+  readonly workspaceUrl: string;
+
+  constructor(scope: Construct, id: string, config: LabConfig, lab: LabStack) {
+    super(scope, id);
+    this.workspaceUrl = lab.workspaceUrl;
+
+    // Azure auth (CLI / service principal) against the workspace the lab stack created.
+    new DatabricksProvider(this, "databricks", {
+      host: lab.workspaceUrl,
+      azureWorkspaceResourceId: lab.workspace.id,
+    });
+
+    this.currentUser = new DataDatabricksCurrentUser(this, "me", {});
+
+    const scope_ = new SecretScope(this, "scope", { name: config.names.secretScope });
+    new Secret(this, "openai-key", {
+      scope: scope_.name,
+      key: OPENAI_KEY_SECRET,
+      stringValue: lab.openai.account.primaryAccessKey,
+    });
+
+    this.cluster = new SingleNodeCluster(this, "single-node", {
+      clusterName: config.names.cluster,
+      nodeType: config.nodeType,
+      autoterminationMinutes: config.autoterminationMinutes,
+      singleUserName: this.currentUser.userName,
+      pypiLibraries: config.clusterLibraries,
+      customTags: config.allTags,
+      // The key reaches the cluster as a secret reference, never as plaintext in the cluster spec.
+      sparkEnvVars: {
+        AZURE_OPENAI_ENDPOINT: lab.openai.account.endpoint,
+        AZURE_OPENAI_API_VERSION: config.apiVersion,
+        AZURE_OPENAI_DEPLOYMENT: config.deploymentName,
+        AZURE_OPENAI_API_KEY: `{{secrets/${config.names.secretScope}/${OPENAI_KEY_SECRET}}}`,
+      },
+    });
+
+    this.experiment = new MlflowExperiment(this, "experiment", {
+      name: `${this.currentUser.home}/${config.names.experiment}`,
+    });
+
+    const out = (name: string, value: string, description: string) =>
+      new TerraformOutput(this, name, { value, description });
+    out("cluster_id", this.cluster.cluster.id, "Single-node cluster id");
+    out("cluster_url", this.cluster.cluster.url, "Cluster page");
+    out("experiment_id", this.experiment.id, "MLflow experiment id");
+    out("experiment_url", `${this.workspaceUrl}/ml/experiments/${this.experiment.id}`, "MLflow experiment page");
+    out("secret_scope", scope_.name, "Secret scope holding the OpenAI key");
+  }
+}

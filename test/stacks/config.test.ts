@@ -1,0 +1,169 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  ConfigError,
+  LAB_REGIONS,
+  choicesPath,
+  envName,
+  loadConfig,
+  normalizeRegion,
+} from "../../stacks/config.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+function load(env: Record<string, string> = {}, configFile?: unknown, rootDir = tempDir()) {
+  if (configFile !== undefined) {
+    writeFileSync(join(rootDir, "lab.config.json"), typeof configFile === "string" ? configFile : JSON.stringify(configFile));
+  }
+  return loadConfig({ rootDir, env });
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("defaults", () => {
+  it("gives the lab's settings with no configuration at all", () => {
+    const c = load();
+    expect(c).toMatchObject({
+      prefix: "evallab",
+      model: "gpt-35-turbo",
+      modelVersion: "0125",
+      deploymentName: "gpt-35-turbo",
+      capacity: 5,
+      versionUpgradeOption: "OnceNewDefaultVersionAvailable",
+      apiVersion: "2024-10-21",
+      databricksSku: "premium",
+      nodeType: "Standard_D4ds_v5",
+      autoterminationMinutes: 20,
+      clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11"],
+      allTags: { lab: "evallab" },
+    });
+    expect(LAB_REGIONS).toContain(c.region);
+    expect(c.suffix).toMatch(/^[a-z0-9]{6}$/);
+  });
+});
+
+describe("sources", () => {
+  it("maps camelCase settings to LAB_ upper snake case", () => {
+    expect(envName("modelVersion")).toBe("LAB_MODEL_VERSION");
+    expect(envName("autoterminationMinutes")).toBe("LAB_AUTOTERMINATION_MINUTES");
+    expect(envName("databricksSku")).toBe("LAB_DATABRICKS_SKU");
+  });
+
+  it("lets lab.config.json override defaults and LAB_* variables override the file", () => {
+    const c = load(
+      { LAB_CAPACITY: "8", LAB_TAGS: "owner=ana,course=ml101" },
+      { capacity: 3, model: "gpt-4o-mini", modelVersion: "2024-07-18", databricksSku: "trial" },
+    );
+    expect(c.capacity).toBe(8);
+    expect(c.model).toBe("gpt-4o-mini");
+    expect(c.deploymentName).toBe("gpt-4o-mini");
+    expect(c.databricksSku).toBe("trial");
+    expect(c.allTags).toEqual({ owner: "ana", course: "ml101", lab: "evallab" });
+  });
+
+  it("parses list and object settings from variables as CSV or JSON", () => {
+    const c = load({ LAB_CLUSTER_LIBRARIES: '["openai==1.42.0"]', LAB_TAGS: '{"team":"x"}' });
+    expect(c.clusterLibraries).toEqual(["openai==1.42.0"]);
+    expect(c.allTags).toEqual({ team: "x", lab: "evallab" });
+    expect(load({ LAB_CLUSTER_LIBRARIES: "a==1, b<2" }).clusterLibraries).toEqual(["a==1", "b<2"]);
+  });
+
+  it("accepts the seed's preview API version", () => {
+    expect(load({ LAB_API_VERSION: "2023-03-15-preview" }).apiVersion).toBe("2023-03-15-preview");
+  });
+});
+
+describe("region", () => {
+  it.each([
+    ["Sweden Central", "swedencentral"],
+    ["East US 2", "eastus2"],
+    ["switzerland-west", "switzerlandwest"],
+    ["NorthCentralUS", "northcentralus"],
+  ])("normalizes display name %s", (input, expected) => {
+    expect(normalizeRegion(input)).toBe(expected);
+    expect(load({ LAB_REGION: input }).region).toBe(expected);
+  });
+
+  it("draws once, persists, and never moves on later loads", () => {
+    const root = tempDir();
+    const first = load({}, undefined, root);
+    const persisted = JSON.parse(readFileSync(choicesPath(root), "utf8"));
+    expect(persisted).toEqual({ region: first.region, suffix: first.suffix });
+    for (let i = 0; i < 5; i++) {
+      const again = load({}, undefined, root);
+      expect(again.region).toBe(first.region);
+      expect(again.names).toEqual(first.names);
+    }
+  });
+
+  it("does not persist an explicitly configured region, but keeps the suffix", () => {
+    const root = tempDir();
+    load({ LAB_REGION: "eastus2" }, undefined, root);
+    const persisted = JSON.parse(readFileSync(choicesPath(root), "utf8"));
+    expect(persisted.region).toBeUndefined();
+    expect(persisted.suffix).toMatch(/^[a-z0-9]{6}$/);
+  });
+
+  it("rejects a region outside the lab's four with the allowed list", () => {
+    const [p] = problemsOf(() => load({ LAB_REGION: "westeurope" }));
+    expect(p).toContain("region");
+    expect(p).toContain('"westeurope"');
+    expect(p).toContain("LAB_REGION");
+    for (const r of LAB_REGIONS) expect(p).toContain(r);
+  });
+});
+
+describe("validation", () => {
+  it("rejects capacity 0", () => {
+    expect(problemsOf(() => load({ LAB_CAPACITY: "0" }))[0]).toMatch(/capacity: must be at least 1/);
+  });
+  it("rejects a non-numeric capacity", () => {
+    expect(problemsOf(() => load({ LAB_CAPACITY: "lots" }))[0]).toMatch(/capacity/);
+  });
+  it("rejects an unknown Databricks sku with the allowed values", () => {
+    expect(problemsOf(() => load({ LAB_DATABRICKS_SKU: "standard" }))[0]).toMatch(/databricksSku: must be one of premium, trial/);
+  });
+  it("rejects a prefix too long", () => {
+    expect(problemsOf(() => load({ LAB_PREFIX: "a".repeat(25) }))[0]).toMatch(/prefix: must be at most 24/);
+  });
+  it.each(["Lab", "my-lab", "lab_1", "1lab", "l"])("rejects the illegal prefix %s", (prefix) => {
+    expect(problemsOf(() => load({ LAB_PREFIX: prefix }))[0]).toMatch(/^prefix: /);
+  });
+  it("derives names that fit Azure's rules for the longest allowed prefix", () => {
+    const c = load({ LAB_PREFIX: "a".repeat(24) });
+    expect(c.names.openaiSubdomain.length).toBeLessThanOrEqual(63);
+    expect(c.names.databricksWorkspace.length).toBeLessThanOrEqual(64);
+  });
+  it("lists every problem at once, naming where each value came from", () => {
+    const problems = problemsOf(() =>
+      load({ LAB_REGION: "mars", LAB_CAPACITY: "0" }, { databricksSku: "standard", autoterminationMinutes: 5 }),
+    );
+    expect(problems).toHaveLength(4);
+    expect(problems.join("\n")).toContain("from lab.config.json");
+    expect(problems.join("\n")).toContain("from LAB_REGION");
+  });
+  it("reports a lab.config.json that is not JSON", () => {
+    expect(problemsOf(() => load({}, "{ region: "))[0]).toMatch(/lab.config.json: not valid JSON/);
+  });
+  it("reports a lab.config.json that is not an object", () => {
+    expect(problemsOf(() => load({}, "[1,2]"))[0]).toMatch(/must hold one JSON object/);
+  });
+  it("reports unknown settings in lab.config.json with the known ones", () => {
+    const [p] = problemsOf(() => load({}, { regoin: "eastus2" }));
+    expect(p).toContain('"regoin"');
+    expect(p).toContain("region");
+  });
+  it("fails before writing any choice", () => {
+    const root = tempDir();
+    problemsOf(() => load({ LAB_CAPACITY: "0" }, undefined, root));
+    expect(existsSync(choicesPath(root))).toBe(false);
+  });
+});

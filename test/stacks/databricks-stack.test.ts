@@ -1,0 +1,118 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { only, synthLab } from "../helpers/synth.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const { stacks, config } = synthLab({ LAB_REGION: "swedencentral" });
+const dbx = stacks["lab-databricks"];
+const cluster = only(dbx, "resource", "databricks_cluster");
+
+describe("stack lab-databricks", () => {
+  it("configures the provider from the lab stack's workspace", () => {
+    const [p] = dbx.provider.databricks;
+    expect(p.host).toMatch(/^https:\/\/\$\{data\.terraform_remote_state\..+workspace_url\}$/);
+    expect(p.azure_workspace_resource_id).toMatch(/^\$\{data\.terraform_remote_state\..+databricksid\}$/);
+  });
+
+  it("picks the latest GA CPU ML runtime", () => {
+    expect(only(dbx, "data", "databricks_spark_version")).toMatchObject({ ml: true, gpu: false, latest: true, beta: false });
+    expect(cluster.spark_version).toMatch(/^\$\{data\.databricks_spark_version\..+\.id\}$/);
+  });
+
+  it("creates a single-node, single-user, no-Photon cluster that stops after 20 idle minutes", () => {
+    expect(cluster).toMatchObject({
+      num_workers: 0,
+      node_type_id: "Standard_D4ds_v5",
+      autotermination_minutes: 20,
+      data_security_mode: "SINGLE_USER",
+      runtime_engine: "STANDARD",
+      spark_conf: { "spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*]" },
+      custom_tags: { ResourceClass: "SingleNode", lab: "evallab" },
+    });
+    expect(cluster.single_user_name).toBe("${data.databricks_current_user.me.user_name}");
+  });
+
+  it("installs the configured PyPI libraries, httpx pinned beside openai", () => {
+    expect(cluster.library).toEqual([
+      { pypi: { package: "openai==1.42.0" } },
+      { pypi: { package: "httpx<0.28" } },
+      { pypi: { package: "textstat==0.7.11" } },
+    ]);
+  });
+
+  it("passes credentials as environment variables, the key only as a secret reference", () => {
+    const scope = only(dbx, "resource", "databricks_secret_scope");
+    const secret = only(dbx, "resource", "databricks_secret");
+    expect(scope.name).toBe("evallab-lab");
+    expect(secret.key).toBe("azure-openai-api-key");
+    expect(secret.string_value).toMatch(/^\$\{data\.terraform_remote_state\..+primary_access_key\}$/);
+    expect(cluster.spark_env_vars).toMatchObject({
+      AZURE_OPENAI_API_KEY: "{{secrets/evallab-lab/azure-openai-api-key}}",
+      AZURE_OPENAI_API_VERSION: "2024-10-21",
+      AZURE_OPENAI_DEPLOYMENT: "gpt-35-turbo",
+    });
+    expect(cluster.spark_env_vars.AZURE_OPENAI_ENDPOINT).toMatch(/endpoint\}$/);
+  });
+
+  it("creates the lab's MLflow experiment under the deploying user", () => {
+    expect(only(dbx, "resource", "databricks_mlflow_experiment").name).toBe(
+      "${data.databricks_current_user.me.home}/evallab-qa-evaluation",
+    );
+    for (const name of ["cluster_id", "cluster_url", "experiment_id", "experiment_url"]) expect(dbx.output[name]).toBeDefined();
+    expect(dbx.output.experiment_url.value).toMatch(/^https:\/\/.+\/ml\/experiments\/\$\{databricks_mlflow_experiment\.experiment\.id\}$/);
+  });
+
+  it("has a precondition naming the runtime rule", () => {
+    const [pre] = cluster.lifecycle.precondition;
+    expect(pre.error_message).toMatch(/ML runtime for CPUs, Scala >= 2\.12 and DBR >= 13\.3/);
+  });
+
+  // The precondition is Terraform code: evaluate it with a real terraform (no provider needed).
+  const hasTerraform = (() => {
+    try {
+      execFileSync("terraform", ["version"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasTerraform).each([
+    ["15.4.x-cpu-ml-scala2.12", true],
+    ["13.3.x-cpu-ml-scala2.12", true],
+    ["16.4.x-cpu-ml-scala2.13", true],
+    ["13.2.x-cpu-ml-scala2.12", false],
+    ["12.2.x-cpu-ml-scala2.12", false],
+    ["15.4.x-gpu-ml-scala2.12", false],
+    ["15.4.x-scala2.12", false],
+    ["15.4.x-cpu-ml-scala2.11", false],
+  ])("precondition on %s is %s (real terraform console)", (runtimeId, expected) => {
+    const [localName, localExpr] = Object.entries(dbx.locals as Record<string, string>)[0];
+    const dataRef = cluster.spark_version.slice(2, -1); // ${data....id} → data....id
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "main.tf.json"),
+      JSON.stringify({
+        variable: { runtime_id: { type: "string" } },
+        locals: { [localName]: localExpr.replace(dataRef, "var.runtime_id"), ok: cluster.lifecycle.precondition[0].condition },
+      }),
+    );
+    const out = execFileSync("terraform", ["console"], {
+      cwd: dir,
+      input: "local.ok\n",
+      env: { ...process.env, TF_VAR_runtime_id: runtimeId, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" },
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    expect(out.trim()).toBe(String(expected));
+  });
+
+  it("puts every regional resource in the configured region", () => {
+    expect(config.region).toBe("swedencentral");
+    const lab = stacks.lab;
+    for (const [type, byName] of Object.entries(lab.resource as Record<string, Record<string, any>>)) {
+      for (const r of Object.values(byName)) if ("location" in r) expect(r.location, type).toBe("swedencentral");
+    }
+  });
+});
