@@ -1,0 +1,39 @@
+// How far each syllable data source is from textstat 0.7.11 on the shared fixture (needs ../shared).
+// Prints, per source combination: texts matching within 1e-9, and the worst FK difference.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Readability } from "../eval/metrics/readability/index.ts";
+
+const shared = join(import.meta.dirname, "..", "..", "shared");
+const rows = readFileSync(join(shared, "fixtures", "readability-textstat-0.7.11.jsonl"), "utf8")
+  .trim()
+  .split("\n")
+  .map((l) => JSON.parse(l) as { text: string; flesch_kincaid_grade_level: number; ari_grade_level: number });
+
+const NLTK = join(shared, "reference-data", "nltk_data");
+const DIC = join(shared, "reference-data", "pyphen", "hyph_en_US.dic");
+const combos = {
+  "NLTK cmudict + Pyphen hyph_en_US (textstat's own data)": { NLTK_DATA: NLTK, EVALLAB_HYPHEN_DIC: DIC },
+  "NLTK cmudict + npm hyphen en-us": { NLTK_DATA: NLTK },
+  "npm cmu-pronouncing-dictionary + Pyphen hyph_en_US": { EVALLAB_HYPHEN_DIC: DIC },
+  "npm cmu-pronouncing-dictionary + npm hyphen en-us": {},
+};
+
+console.log(`readability data sources vs textstat 0.7.11 (${rows.length} fixture texts)`);
+for (const [name, extra] of Object.entries(combos)) {
+  const env = { HOME: "/nonexistent", EVALLAB_CACHE_DIR: "/nonexistent", ...extra };
+  const r = await Readability.load({ env, download: false });
+  let fkExact = 0;
+  let ariExact = 0;
+  let worstFk = 0;
+  for (const row of rows) {
+    const g = r.grades(row.text);
+    const dFk = Math.abs(g.fleschKincaid - row.flesch_kincaid_grade_level);
+    if (dFk <= 1e-9) fkExact++;
+    if (Math.abs(g.ari - row.ari_grade_level) <= 1e-9) ariExact++;
+    worstFk = Math.max(worstFk, dFk);
+  }
+  console.log(
+    `  ${name}: FK ${fkExact}/${rows.length} exact (worst |Δ| ${worstFk.toFixed(4)}), ARI ${ariExact}/${rows.length} exact`,
+  );
+}
