@@ -19,6 +19,20 @@ export interface TextCounts {
 }
 
 const APOS = 0x27;
+const SPACE = 1;
+const WORD = 2;
+const TERM = 4;
+/** Class bits of ASCII code points, the hot path; others go through the Unicode functions. */
+const ASCII = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII[c] = (isPySpace(c) ? SPACE : 0) | (isPyWord(c) ? WORD : 0) | (isTerminator(c) ? TERM : 0);
+}
+
+function classOf(cp: number): number {
+  if (cp < 128) return ASCII[cp];
+  if (isPySpace(cp)) return SPACE;
+  return isPyWord(cp) ? WORD : 0;
+}
 
 /** Does the apostrophe at `i` start a contraction ending (`'t`, `'s`, `'d`, `'ve`, `'ll`, `'re`)? */
 function contractionAt(text: string, i: number): boolean {
@@ -28,11 +42,21 @@ function contractionAt(text: string, i: number): boolean {
   return (a === 0x76 && b === 0x65) || (a === 0x6c && b === 0x6c) || (a === 0x72 && b === 0x65); // ve ll re
 }
 
+/** The surviving chars of a finished token, lowercased: earlier pieces plus the open run. */
+function tokenWord(src: string, runStart: number, end: number, earlier: string, lowered: boolean): string {
+  const w = runStart >= 0 ? earlier + src.slice(runStart, end) : earlier;
+  return lowered ? w : w.toLowerCase();
+}
+
 /**
  * Count everything FK and ARI need. `syllablesOf` receives each word (lowercased surviving chars).
  */
 export function countText(text: string, syllablesOf: (word: string) => number): TextCounts {
   const n = text.length;
+  // Lowercase once; slices of it are the words (unless lowering changed the length, e.g. "İ").
+  const lowered = text.toLowerCase();
+  const sameLength = lowered.length === n;
+  const src = sameLength ? lowered : text;
   let words = 0;
   let syllables = 0;
   let characters = 0;
@@ -52,23 +76,6 @@ export function countText(text: string, syllablesOf: (word: string) => number): 
   let sTokenCounted = false;
   let prevWord = false; // is the previous code point a `\w` char (for `\b`)
 
-  const endSentence = () => {
-    sentences++;
-    if (sWords <= 2) shortSentences++;
-  };
-  const endToken = (end: number) => {
-    if (!inToken) return;
-    inToken = false;
-    if (wordStart >= 0) word += text.slice(wordStart, end);
-    if (hasWord) {
-      words++;
-      syllables += syllablesOf(word.toLowerCase());
-    }
-    wordStart = -1;
-    word = "";
-    hasWord = false;
-  };
-
   for (let i = 0; i < n; ) {
     let cp = text.charCodeAt(i);
     let width = 1;
@@ -79,14 +86,16 @@ export function countText(text: string, syllablesOf: (word: string) => number): 
         width = 2;
       }
     }
-    const space = isPySpace(cp);
-    const wordChar = !space && isPyWord(cp);
+    const cls = classOf(cp);
+    const space = (cls & SPACE) !== 0;
+    const wordChar = (cls & WORD) !== 0;
     const survives = wordChar || (cp === APOS && contractionAt(text, i));
-    const term = isTerminator(cp);
+    const term = (cls & TERM) !== 0;
 
     // Sentences.
     if (sState === 2 && !term) {
-      endSentence();
+      sentences++;
+      if (sWords <= 2) shortSentences++;
       sState = 0;
     }
     if (sState === 0 && !term && prevWord !== wordChar) {
@@ -107,7 +116,16 @@ export function countText(text: string, syllablesOf: (word: string) => number): 
 
     // Tokens, words, characters.
     if (space) {
-      endToken(i);
+      if (inToken) {
+        inToken = false;
+        if (hasWord) {
+          words++;
+          syllables += syllablesOf(tokenWord(src, wordStart, i, word, sameLength));
+        }
+        wordStart = -1;
+        word = "";
+        hasWord = false;
+      }
     } else {
       characters++;
       if (!inToken) {
@@ -118,14 +136,20 @@ export function countText(text: string, syllablesOf: (word: string) => number): 
         hasWord = true;
         if (wordStart < 0) wordStart = i;
       } else if (wordStart >= 0) {
-        word += text.slice(wordStart, i);
+        word += src.slice(wordStart, i);
         wordStart = -1;
       }
     }
     i += width;
   }
-  endToken(n);
-  if (sState !== 0) endSentence();
+  if (inToken && hasWord) {
+    words++;
+    syllables += syllablesOf(tokenWord(src, wordStart, n, word, sameLength));
+  }
+  if (sState !== 0) {
+    sentences++;
+    if (sWords <= 2) shortSentences++;
+  }
 
   return {
     words,
