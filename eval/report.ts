@@ -1,0 +1,71 @@
+// Outputs in MLflow's shapes: metrics.json (flat name → number), eval_results_table.json
+// ({"columns": [...], "data": [[...]]}, streamed row by row), and the console summary.
+import { closeSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+
+export const METRICS_FILE = "metrics.json";
+export const TABLE_FILE = "eval_results_table.json";
+
+/** Streams the per-row table to disk so a large dataset is never held whole. */
+export class TableWriter {
+  private readonly fd: number;
+  private rows = 0;
+  private readonly tmp: string;
+
+  constructor(
+    private readonly path: string,
+    readonly columns: string[],
+  ) {
+    this.tmp = `${path}.tmp`;
+    this.fd = openSync(this.tmp, "w");
+    writeSync(this.fd, `{"columns": ${JSON.stringify(columns)}, "data": [`);
+  }
+
+  add(values: unknown[]): void {
+    writeSync(this.fd, `${this.rows++ ? ",\n" : "\n"}${JSON.stringify(values)}`);
+  }
+
+  /** Finish and move into place (a crash never leaves a half table under the real name). */
+  close(): void {
+    writeSync(this.fd, "\n]}\n");
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+  }
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
+export interface RunCounts {
+  rows: number;
+  answered: number;
+  filtered: number;
+  failed: number;
+  fromCheckpoint: number;
+  retries: number;
+  elapsedMs: number;
+}
+
+/** A readable summary: row counts, then each metric with its value. */
+export function formatSummary(metrics: Record<string, number>, counts: RunCounts, outDir: string): string {
+  const lines = [
+    `rows ${counts.rows} · answered ${counts.answered} · filtered ${counts.filtered} · failed ${counts.failed}` +
+      (counts.fromCheckpoint ? ` · ${counts.fromCheckpoint} from checkpoint` : "") +
+      ` · retries ${counts.retries} · ${(counts.elapsedMs / 1000).toFixed(1)}s`,
+    "",
+  ];
+  const names = Object.keys(metrics);
+  const width = Math.max(6, ...names.map((n) => n.length));
+  lines.push(`${"metric".padEnd(width)}  value`);
+  lines.push(`${"-".repeat(width)}  ${"-".repeat(12)}`);
+  for (const n of names) lines.push(`${n.padEnd(width)}  ${formatNumber(metrics[n])}`);
+  if (names.length === 0) lines.push("(no metrics)");
+  lines.push("", `results: ${join(outDir, METRICS_FILE)}, ${join(outDir, TABLE_FILE)}`);
+  return lines.join("\n");
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(6);
+}

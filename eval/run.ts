@@ -1,0 +1,200 @@
+// `evallab eval`: rows ► answers (checkpointed) ► metrics ► reports. No cloud needed for --predictions.
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { PREDICTIONS_FILE, PredictionStore, cacheKey } from "./checkpoint.ts";
+import { type Columns, type QaRow, readQaRows } from "./data/readers.ts";
+import type { Readability } from "./metrics/readability/index.ts";
+import { type MetricName, buildMetrics } from "./metrics/registry.ts";
+import type { LabelScorer } from "./metrics/toxicity.ts";
+import type { Metric, ScoredRow } from "./metrics/types.ts";
+import { type Answer, type Ask, type ModelError, SYSTEM_PROMPT, SetupError } from "./model/openai-qa.ts";
+import { Progress } from "./progress.ts";
+import { METRICS_FILE, type RunCounts, TABLE_FILE, TableWriter, writeJson } from "./report.ts";
+import { schedule } from "./scheduler.ts";
+
+export interface EvalOptions {
+  data: string;
+  columns: Columns;
+  outDir: string;
+  resume: boolean;
+  metrics: MetricName[];
+  /** Model identity for cache keys (required unless `columns.predictions`). */
+  deployment: string;
+  apiVersion: string;
+  /** Creates the model caller lazily: static-dataset runs never need credentials. */
+  makeAsk: () => Ask;
+  maxConcurrency: number;
+  loadReadability: () => Promise<Readability>;
+  loadToxicity: () => Promise<{ scorer?: LabelScorer; warning?: string }>;
+  progress: boolean;
+  warn: (message: string) => void;
+}
+
+export interface EvalResult {
+  metrics: Record<string, number>;
+  counts: RunCounts;
+  outDir: string;
+  failedRows: { index: number; line: number; error: string }[];
+  fatal?: string;
+}
+
+const SCORE_BATCH = 256;
+
+/** Validate every row before any model call (a bad line 90,000 must not waste 89,999 requests). */
+async function validate(opts: EvalOptions): Promise<number> {
+  let n = 0;
+  for await (const _ of readQaRows(opts.data, opts.columns)) n++;
+  return n;
+}
+
+function prepareOutDir(opts: EvalOptions): void {
+  const hasRun = existsSync(join(opts.outDir, PREDICTIONS_FILE));
+  if (opts.resume && !hasRun) {
+    throw new SetupError(`--resume ${opts.outDir}: no ${PREDICTIONS_FILE} there to resume; check the folder of the earlier run`);
+  }
+  if (!opts.resume && existsSync(opts.outDir) && readdirSync(opts.outDir).length > 0) {
+    throw new SetupError(
+      `${opts.outDir} already holds results; resume it with --resume ${opts.outDir}, or choose another --out`,
+    );
+  }
+  mkdirSync(opts.outDir, { recursive: true });
+}
+
+export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
+  const started = Date.now();
+  const total = await validate(opts);
+  const staticMode = opts.columns.predictions !== undefined;
+  // Settings are checked before anything is written: a bad endpoint leaves no empty run folder.
+  const ask = staticMode ? undefined : opts.makeAsk();
+  prepareOutDir(opts);
+
+  // Metric dependencies load while the model answers.
+  const wantsReadability = opts.metrics.includes("flesch_kincaid_grade_level") || opts.metrics.includes("ari_grade_level");
+  const readabilityP = wantsReadability ? opts.loadReadability() : Promise.resolve(undefined);
+  const toxicityP = opts.metrics.includes("toxicity") ? opts.loadToxicity() : Promise.resolve(undefined);
+  readabilityP.catch(() => {});
+  toxicityP.catch(() => {});
+
+  const keyOf = (row: QaRow) =>
+    cacheKey({ deployment: opts.deployment, apiVersion: opts.apiVersion, systemPrompt: SYSTEM_PROMPT, question: row.input });
+
+  let store: PredictionStore | undefined;
+  let fatal: ModelError | undefined;
+  let retries = 0;
+  let fromCheckpoint = 0;
+  const failures = new Map<string, string>();
+  try {
+    if (ask) {
+      store = PredictionStore.open(opts.outDir);
+      const queued = new Set<string>();
+      const s = store;
+      for await (const row of readQaRows(opts.data, opts.columns)) if (s.has(keyOf(row))) fromCheckpoint++;
+      const progress = new Progress(total, fromCheckpoint, { enabled: opts.progress });
+      async function* pending() {
+        for await (const row of readQaRows(opts.data, opts.columns)) {
+          const key = keyOf(row);
+          if (s.has(key) || queued.has(key)) continue; // finished earlier, or the same question queued
+          queued.add(key);
+          yield { row, key };
+        }
+      }
+      const outcome = await schedule(
+        pending(),
+        async ({ row }, signal): Promise<Answer> => ask(row.input, signal),
+        ({ row, key }, a) => {
+          s.append(
+            a.kind === "answer"
+              ? {
+                  key,
+                  index: row.index,
+                  status: "ok",
+                  output: a.text,
+                  finish_reason: a.finishReason,
+                  prompt_tokens: a.promptTokens,
+                  completion_tokens: a.completionTokens,
+                }
+              : { key, index: row.index, status: "filtered", output: null, reason: a.reason },
+          );
+          progress.rowDone();
+        },
+        { maxConcurrency: opts.maxConcurrency, onEvent: (e) => e.type === "retry" && progress.retry() },
+      );
+      progress.stop();
+      retries = outcome.retries;
+      fatal = outcome.fatal;
+      for (const f of outcome.failed) failures.set(f.item.key, f.error.message);
+    }
+
+    const readability = await readabilityP;
+    const toxicity = await toxicityP;
+    if (toxicity?.warning) opts.warn(toxicity.warning);
+    for (const w of readability?.data.warnings ?? []) opts.warn(w);
+    const metrics = buildMetrics(opts.metrics, {
+      readability,
+      toxicity: toxicity?.scorer,
+      hasTargets: opts.columns.targets !== undefined,
+    });
+    const scored = await scoreAll(opts, metrics, (row) => {
+      if (staticMode) return { prediction: row.prediction ?? null, status: "ok" as const };
+      const key = keyOf(row);
+      const rec = store?.get(key);
+      if (rec) return { prediction: rec.output, status: rec.status };
+      return { prediction: null, status: "failed" as const, error: failures.get(key) ?? (fatal ? "not asked: the run stopped" : "no answer") };
+    });
+    return {
+      metrics: scored.metrics,
+      counts: { ...scored.counts, fromCheckpoint, retries, elapsedMs: Date.now() - started },
+      outDir: opts.outDir,
+      failedRows: scored.failedRows,
+      fatal: fatal?.message,
+    };
+  } finally {
+    store?.close();
+  }
+}
+
+type RowOutcome = { prediction: string | null; status: "ok" | "filtered" | "failed"; error?: string };
+
+/** Stream the rows again with their answers: table rows out, per-metric scores kept for aggregation. */
+async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: QaRow) => RowOutcome) {
+  const hasTargets = opts.columns.targets !== undefined;
+  const scoreMetrics = metrics.filter((m) => m.scoreColumn);
+  const columns = ["inputs", ...(hasTargets ? ["ground_truth"] : []), "outputs", ...scoreMetrics.map((m) => m.scoreColumn as string)];
+  const table = new TableWriter(join(opts.outDir, TABLE_FILE), columns);
+  const all = metrics.map(() => [] as (number | null)[]);
+  const counts = { rows: 0, answered: 0, filtered: 0, failed: 0 };
+  const failedRows: EvalResult["failedRows"] = [];
+
+  let batch: { row: QaRow; outcome: RowOutcome }[] = [];
+  const flush = async () => {
+    const scoredRows: ScoredRow[] = batch.map((b) => ({ prediction: b.outcome.prediction, target: b.row.target }));
+    const perMetric = await Promise.all(metrics.map((m) => m.score(scoredRows)));
+    perMetric.forEach((scores, m) => all[m].push(...scores));
+    batch.forEach((b, i) => {
+      const scoreCells = metrics.flatMap((m, k) => (m.scoreColumn ? [perMetric[k][i]] : []));
+      table.add([b.row.input, ...(hasTargets ? [b.row.target] : []), b.outcome.prediction, ...scoreCells]);
+    });
+    batch = [];
+  };
+  try {
+    for await (const row of readQaRows(opts.data, opts.columns)) {
+      const outcome = outcomeOf(row);
+      counts.rows++;
+      if (outcome.status === "ok") counts.answered++;
+      else if (outcome.status === "filtered") counts.filtered++;
+      else {
+        counts.failed++;
+        failedRows.push({ index: row.index, line: row.line, error: outcome.error ?? "failed" });
+      }
+      batch.push({ row, outcome });
+      if (batch.length >= SCORE_BATCH) await flush();
+    }
+    await flush();
+  } finally {
+    table.close();
+  }
+  const result: Record<string, number> = {};
+  metrics.forEach((m, i) => Object.assign(result, m.aggregate(all[i])));
+  writeJson(join(opts.outDir, METRICS_FILE), result);
+  return { metrics: result, counts, failedRows };
+}

@@ -1,0 +1,33 @@
+// The `evallab` command: a table of subcommands; each parses its own flags and calls into modules.
+import { evalCommand } from "./commands/eval.ts";
+import { EXIT, type Command, type Io, defaultIo } from "./commands/command.ts";
+
+const COMMANDS: Record<string, Command> = {
+  eval: evalCommand,
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    "usage: evallab <command> [options]",
+    "",
+    "commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "`evallab <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`evallab: unknown command "${name}"\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  return command.run(rest, io);
+}

@@ -1,0 +1,48 @@
+// What every subcommand shares: its shape, the process streams it writes to, exit codes, flag parsing.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export const EXIT = { ok: 0, failedRows: 1, usage: 2, setup: 2, remains: 1 } as const;
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** stderr is a terminal (progress lines only then). */
+  isTTY: boolean;
+}
+
+export function defaultIo(): Io {
+  return {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+export interface Command {
+  summary: string;
+  run(argv: string[], io: Io): Promise<number>;
+}
+
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** parseArgs with errors that name the flag and point at --help. */
+export function parseFlags<O extends Options>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`evallab ${command}: ${(e as Error).message.replace(/\. To specify.*$/, "")}; see \`evallab ${command} --help\``);
+  }
+}
+
+export function positiveInt(command: string, flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`evallab ${command}: ${flag} must be a whole number ≥ 1, got "${raw}"`);
+  return n;
+}

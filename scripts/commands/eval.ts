@@ -1,0 +1,139 @@
+// `evallab eval`: MLflow's question-answering evaluation of an Azure OpenAI deployment.
+import { join, resolve } from "node:path";
+import { ConfigError, DEFAULTS, loadConfig } from "../../stacks/config.ts";
+import { DataError } from "../../eval/data/readers.ts";
+import { Readability } from "../../eval/metrics/readability/index.ts";
+import { MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
+import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
+import { SetupError, createAsk } from "../../eval/model/openai-qa.ts";
+import { formatSummary } from "../../eval/report.ts";
+import { runEvaluation } from "../../eval/run.ts";
+import { type Command, EXIT, type Io, UsageError, parseFlags, positiveInt } from "./command.ts";
+
+export const BUNDLED_DATASET = resolve(import.meta.dirname, "..", "..", "eval", "datasets", "lab-qa.jsonl");
+
+const HELP = `usage: evallab eval [options]
+
+Ask an Azure OpenAI deployment each question and compute MLflow's question-answering metrics
+(${QA_METRICS.join(", ")}), or score an existing answer column without any model.
+
+data:
+  --data FILE             .jsonl or .csv (default: the lab's bundled two-row dataset)
+  --inputs-column COL     question column (default: inputs)
+  --targets COL           expected-answer column; adds exact_match (default for the bundled data: ground_truth)
+  --predictions COL       score this answer column, call no model (MLflow's static dataset mode)
+model (flags override the variables):
+  --endpoint URL          AZURE_OPENAI_ENDPOINT
+  --api-key KEY           AZURE_OPENAI_API_KEY (without one: Microsoft Entra ID via az login / managed identity)
+  --api-version V         AZURE_OPENAI_API_VERSION (default: the lab's, ${DEFAULTS.apiVersion})
+  --deployment NAME       the configured deployment name (LAB_DEPLOYMENT_NAME; default ${DEFAULTS.model})
+  --max-concurrency N     cap on requests in flight (default 8; adapts below it to the rate limit)
+  --max-tokens N          max_tokens per answer (default: the service's)
+metrics and output:
+  --metrics a,b,c         subset of: ${QA_METRICS.join(", ")}
+  --toxicity-model ID     hub id or local ONNX folder (default ${DEFAULT_TOXICITY_MODEL})
+  --out DIR               results folder (default runs/<timestamp>)
+  --resume DIR            continue an interrupted run in DIR: only unfinished rows are asked
+  --json                  print metrics.json to stdout instead of the summary
+  --quiet                 no progress line
+exit: 0 done · 1 some rows failed (resume with --resume DIR) · 2 bad input or setup`;
+
+function timestampDir(cwd: string): string {
+  return join(cwd, "runs", new Date().toISOString().replace(/[:.]/g, "-").replace("Z", ""));
+}
+
+export const evalCommand: Command = {
+  summary: "evaluate a deployment (or an answer column) with MLflow's QA metrics",
+  async run(argv: string[], io: Io): Promise<number> {
+    try {
+      const { values, positionals } = parseFlags("eval", argv, {
+        data: { type: "string" },
+        "inputs-column": { type: "string" },
+        targets: { type: "string" },
+        predictions: { type: "string" },
+        endpoint: { type: "string" },
+        "api-key": { type: "string" },
+        "api-version": { type: "string" },
+        deployment: { type: "string" },
+        "max-concurrency": { type: "string" },
+        "max-tokens": { type: "string" },
+        metrics: { type: "string" },
+        "toxicity-model": { type: "string" },
+        out: { type: "string" },
+        resume: { type: "string" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean" },
+      });
+      if (values.help) {
+        io.out(HELP);
+        return EXIT.ok;
+      }
+      if (positionals.length) throw new UsageError(`evallab eval: unexpected argument "${positionals[0]}"; see --help`);
+      if (values.out && values.resume && resolve(values.out) !== resolve(values.resume)) {
+        throw new UsageError("evallab eval: --out and --resume name different folders; --resume DIR alone continues DIR");
+      }
+
+      const config = (() => {
+        try {
+          return loadConfig({ rootDir: io.cwd, env: io.env, persist: false });
+        } catch (e) {
+          if (e instanceof ConfigError) throw new SetupError(e.message);
+          throw e;
+        }
+      })();
+      const data = values.data ? resolve(io.cwd, values.data) : BUNDLED_DATASET;
+      const targets = values.targets ?? (values.data ? undefined : "ground_truth");
+      const deployment = values.deployment ?? config.deploymentName;
+      const apiVersion = values["api-version"] ?? io.env.AZURE_OPENAI_API_VERSION ?? config.apiVersion;
+      const maxTokens = values["max-tokens"] ? positiveInt("eval", "--max-tokens", values["max-tokens"], 0) : undefined;
+      const outDir = resolve(io.cwd, values.resume ?? values.out ?? timestampDir(io.cwd));
+
+      const result = await runEvaluation({
+        data,
+        columns: { inputs: values["inputs-column"] ?? "inputs", targets, predictions: values.predictions },
+        outDir,
+        resume: values.resume !== undefined,
+        metrics: parseMetricNames(values.metrics),
+        deployment,
+        apiVersion,
+        makeAsk: () =>
+          createAsk({
+            endpoint: values.endpoint ?? io.env.AZURE_OPENAI_ENDPOINT ?? "",
+            apiKey: values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
+            adToken: io.env.AZURE_OPENAI_AD_TOKEN,
+            apiVersion,
+            deployment,
+            maxTokens,
+          }),
+        maxConcurrency: positiveInt("eval", "--max-concurrency", values["max-concurrency"], 8),
+        loadReadability: () => Readability.load({ env: io.env }),
+        loadToxicity: () => loadToxicityScorer(values["toxicity-model"] ?? io.env.EVALLAB_TOXICITY_MODEL ?? DEFAULT_TOXICITY_MODEL),
+        progress: io.isTTY && !values.quiet,
+        warn: (m) => io.err(`warning: ${m}`),
+      });
+
+      if (values.json) io.out(JSON.stringify(result.metrics, null, 2));
+      else io.out(formatSummary(result.metrics, result.counts, result.outDir));
+      if (result.fatal) {
+        io.err(`error: ${result.fatal}`);
+        io.err(`finished rows are kept in ${outDir}; after fixing it, continue with: evallab eval --resume ${outDir}`);
+        return EXIT.setup;
+      }
+      if (result.counts.failed > 0) {
+        const first = result.failedRows[0];
+        io.err(
+          `error: ${result.counts.failed} row(s) failed (first: line ${first.line}: ${first.error}). ` +
+            `Ask only those again with: evallab eval --resume ${outDir} (and the same options)`,
+        );
+        return EXIT.failedRows;
+      }
+      return EXIT.ok;
+    } catch (e) {
+      if (e instanceof UsageError || e instanceof DataError || e instanceof SetupError || e instanceof MetricSelectionError) {
+        io.err(`error: ${e.message}`);
+        return EXIT.usage;
+      }
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,281 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Readability } from "../../eval/metrics/readability/index.ts";
+import { countTokens } from "../../eval/metrics/token-count.ts";
+import { SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
+import { FakeAzureOpenAI, defaultAnswer } from "../fakes/azure-openai.ts";
+import { runCli } from "../helpers/cli.ts";
+import { READABILITY_ENV, fakeEnv } from "../helpers/eval-env.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const fakes: FakeAzureOpenAI[] = [];
+async function fake(opts: ConstructorParameters<typeof FakeAzureOpenAI>[0] = {}) {
+  const f = await new FakeAzureOpenAI(opts).start();
+  fakes.push(f);
+  return f;
+}
+afterEach(async () => {
+  for (const f of fakes.splice(0)) await f.stop();
+});
+
+const readJson = (p: string) => JSON.parse(readFileSync(p, "utf8"));
+const readability = await Readability.load({ env: { ...READABILITY_ENV, HOME: "/nonexistent" }, download: false });
+
+function writeJsonl(dir: string, rows: object[], name = "data.jsonl"): string {
+  const file = join(dir, name);
+  writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
+  return file;
+}
+
+describe("evallab eval: the lab's two rows end to end", () => {
+  it("asks the real questions with the formal system prompt and writes MLflow's metrics", async () => {
+    const f = await fake();
+    const cwd = tempDir();
+    const out = join(cwd, "out");
+    const r = await runCli(["eval", "--out", out], { cwd, env: fakeEnv(f) });
+    expect(r.code, r.stderr).toBe(0);
+
+    expect(f.completed.map((q) => q.messages)).toEqual(
+      expect.arrayContaining([
+        [
+          { role: "system", content: SYSTEM_PROMPT },
+          { role: "user", content: "What is MLflow?" },
+        ],
+        [
+          { role: "system", content: SYSTEM_PROMPT },
+          { role: "user", content: "What is Spark?" },
+        ],
+      ]),
+    );
+    expect(f.completed.every((q) => q.deployment === "gpt-35-turbo" && q.auth === "key")).toBe(true);
+
+    const answers = ["What is MLflow?", "What is Spark?"].map(defaultAnswer);
+    const fk = answers.map((a) => readability.fleschKincaid(a));
+    const ari = answers.map((a) => readability.ari(a));
+    // numpy for two values: mean (a+b)/2, population variance, p90 = lerp at 0.9 (b - (b-a)*0.1).
+    const agg = (v: number[]) => {
+      const [lo, hi] = [...v].sort((x, y) => x - y);
+      const mean = (v[0] + v[1]) / 2;
+      return { mean, variance: ((v[0] - mean) ** 2 + (v[1] - mean) ** 2) / 2, p90: hi - (hi - lo) * (1 - 0.9) };
+    };
+    const metrics = readJson(join(out, "metrics.json"));
+    expect(metrics).toEqual({
+      "exact_match/v1": 0,
+      "flesch_kincaid_grade_level/v1/mean": agg(fk).mean,
+      "flesch_kincaid_grade_level/v1/variance": agg(fk).variance,
+      "flesch_kincaid_grade_level/v1/p90": agg(fk).p90,
+      "ari_grade_level/v1/mean": agg(ari).mean,
+      "ari_grade_level/v1/variance": agg(ari).variance,
+      "ari_grade_level/v1/p90": agg(ari).p90,
+    });
+
+    const table = readJson(join(out, "eval_results_table.json"));
+    expect(table.columns).toEqual([
+      "inputs",
+      "ground_truth",
+      "outputs",
+      "token_count",
+      "flesch_kincaid_grade_level/v1/score",
+      "ari_grade_level/v1/score",
+    ]);
+    expect(table.data.map((row: unknown[]) => row[0])).toEqual(["What is MLflow?", "What is Spark?"]);
+    expect(table.data[0][1]).toMatch(/^MLflow is an open-source platform/);
+    expect(table.data.map((row: unknown[]) => row[2])).toEqual(answers);
+    expect(table.data.map((row: unknown[]) => row[3])).toEqual(answers.map(countTokens));
+    expect(table.data.map((row: unknown[]) => row[4])).toEqual(fk);
+
+    // toxicity could not load here: skipped with one warning that says how to get it.
+    expect(r.stderr.match(/toxicity skipped/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/--toxicity-model/);
+    expect(r.stdout).toMatch(/flesch_kincaid_grade_level\/v1\/mean/);
+    expect(r.stdout + r.stderr).not.toContain(f.opts.apiKey);
+  });
+
+  it("prints metrics.json with --json", async () => {
+    const f = await fake();
+    const cwd = tempDir();
+    const r = await runCli(["eval", "--out", join(cwd, "o"), "--json", "--metrics", "token_count,ari_grade_level"], { cwd, env: fakeEnv(f) });
+    expect(r.code).toBe(0);
+    expect(Object.keys(JSON.parse(r.stdout))).toEqual(["ari_grade_level/v1/mean", "ari_grade_level/v1/variance", "ari_grade_level/v1/p90"]);
+  });
+
+  it("authenticates with a bearer token when no key is given (Entra ID path)", async () => {
+    const f = await fake({ bearerToken: "entra-token-abc" });
+    const cwd = tempDir();
+    const env = { ...fakeEnv(f), AZURE_OPENAI_AD_TOKEN: "entra-token-abc" };
+    delete (env as Record<string, string>).AZURE_OPENAI_API_KEY;
+    const r = await runCli(["eval", "--out", join(cwd, "o"), "--metrics", "token_count"], { cwd, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(f.completed.map((q) => q.auth)).toEqual(["bearer", "bearer"]);
+  });
+});
+
+describe("faults", () => {
+  it("retries 500, 503 and connection resets and finishes every row", async () => {
+    const f = await fake({ script: { "What is MLflow?": [500, 503, "reset"], "What is Spark?": [503] } });
+    const cwd = tempDir();
+    const r = await runCli(["eval", "--out", join(cwd, "o"), "--metrics", "token_count"], { cwd, env: fakeEnv(f) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/answered 2 · filtered 0 · failed 0 .*retries 4/);
+  });
+
+  it("records content-filtered rows as filtered with empty metrics and goes on", async () => {
+    const f = await fake({ promptFilterWord: "forbidden", completionFilterWord: "redacted" });
+    const cwd = tempDir();
+    const data = writeJsonl(cwd, [{ inputs: "a forbidden question" }, { inputs: "a redacted answer please" }, { inputs: "What is MLflow?" }]);
+    const out = join(cwd, "o");
+    const r = await runCli(["eval", "--data", data, "--out", out, "--metrics", "token_count,flesch_kincaid_grade_level"], {
+      cwd,
+      env: fakeEnv(f),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rows 3 · answered 1 · filtered 2 · failed 0/);
+    const table = readJson(join(out, "eval_results_table.json"));
+    expect(table.data[0].slice(1)).toEqual([null, null, null]);
+    expect(table.data[1].slice(1)).toEqual([null, null, null]);
+    expect(readJson(join(out, "metrics.json"))["flesch_kincaid_grade_level/v1/mean"]).toBe(
+      readability.fleschKincaid(defaultAnswer("What is MLflow?")),
+    );
+  });
+
+  it("stops at once on a wrong key, says which setting to fix, and does not retry", async () => {
+    const f = await fake();
+    const cwd = tempDir();
+    const r = await runCli(["eval", "--out", join(cwd, "o")], { cwd, env: { ...fakeEnv(f), AZURE_OPENAI_API_KEY: "wrong-key" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refused the credentials \(HTTP 401\).*AZURE_OPENAI_API_KEY/);
+    expect(r.stderr).not.toContain("wrong-key");
+    expect(f.requests.length).toBeLessThanOrEqual(2); // at most the first requests already in flight
+    expect(f.requests.every((q) => q.status === 401)).toBe(true);
+  });
+
+  it("stops at once on DeploymentNotFound naming --deployment", async () => {
+    const f = await fake();
+    const cwd = tempDir();
+    const r = await runCli(["eval", "--out", join(cwd, "o"), "--deployment", "gpt-4o"], { cwd, env: fakeEnv(f) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Deployment "gpt-4o" does not exist .*--deployment/);
+    expect(f.requests.length).toBeLessThanOrEqual(2);
+  });
+
+  it("fails before writing anything when the endpoint is missing", async () => {
+    const cwd = tempDir();
+    const r = await runCli(["eval", "--out", join(cwd, "o")], { cwd, env: READABILITY_ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/AZURE_OPENAI_ENDPOINT/);
+  });
+
+  it("finishes every row against a throttling deployment (429 with retry headers)", async () => {
+    const f = await fake({ rpm: 60, latencyMs: 10 }); // 1 request/s, 10 in a burst
+    const cwd = tempDir();
+    const rows = Array.from({ length: 14 }, (_, i) => ({ inputs: `Question number ${i}?` }));
+    const out = join(cwd, "o");
+    const r = await runCli(["eval", "--data", writeJsonl(cwd, rows), "--out", out, "--metrics", "token_count"], { cwd, env: fakeEnv(f) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(f.requests.some((q) => q.status === 429)).toBe(true);
+    expect(new Set(f.completed.map((q) => q.messages[1].content)).size).toBe(14);
+    expect(readJson(join(out, "eval_results_table.json")).data).toHaveLength(14);
+  }, 60_000);
+});
+
+describe("static dataset mode (--predictions)", () => {
+  it("scores an answer column without calling any model", async () => {
+    const cwd = tempDir();
+    const data = writeJsonl(cwd, [
+      { q: "a", answer: "The cat sat on the mat.", truth: "The cat sat on the mat." },
+      { q: "b", answer: "Photosynthesis converts light into chemical energy.", truth: "no" },
+    ]);
+    const out = join(cwd, "o");
+    const r = await runCli(
+      ["eval", "--data", data, "--inputs-column", "q", "--predictions", "answer", "--targets", "truth", "--out", out],
+      { cwd, env: READABILITY_ENV },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const m = readJson(join(out, "metrics.json"));
+    expect(m["exact_match/v1"]).toBe(0.5);
+    expect(m["ari_grade_level/v1/mean"]).toBe(
+      (readability.ari("The cat sat on the mat.") + readability.ari("Photosynthesis converts light into chemical energy.")) / 2,
+    );
+  });
+});
+
+describe("bad input", () => {
+  const run = (cwd: string, args: string[]) => runCli(["eval", "--predictions", "answer", "--out", join(cwd, "o"), ...args], { cwd, env: READABILITY_ENV });
+
+  it("missing file", async () => {
+    const cwd = tempDir();
+    const r = await run(cwd, ["--data", "nope.jsonl"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nope\.jsonl: file not found/);
+  });
+  it("empty file", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "e.jsonl"), "\n\n");
+    const r = await run(cwd, ["--data", "e.jsonl"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no rows/);
+  });
+  it("a malformed JSONL line, named", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "m.jsonl"), '{"inputs": "a", "answer": "b"}\n{"inputs": "c", "answer": \n');
+    const r = await run(cwd, ["--data", "m.jsonl"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/line 2 is not valid JSON/);
+  });
+  it("a missing column, with the columns there are and the flag to use", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "c.jsonl"), '{"question": "a", "answer": "b"}\n');
+    const r = await run(cwd, ["--data", "c.jsonl"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/line 1 has no column "inputs" \(columns: question, answer\); choose one with --inputs-column/);
+  });
+  it("invalid UTF-8, with its line", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "u.jsonl"), Buffer.concat([Buffer.from('{"inputs": "a", "answer": "b"}\n{"inputs": "'), Buffer.from([0xff, 0xfe]), Buffer.from('", "answer": "x"}\n')]));
+    const r = await run(cwd, ["--data", "u.jsonl"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/line 2 is not valid UTF-8/);
+  });
+  it("invalid UTF-8 in a CSV", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "u.csv"), Buffer.concat([Buffer.from("inputs,answer\na,b\n"), Buffer.from([0xc3, 0x28]), Buffer.from(",x\n")]));
+    const r = await run(cwd, ["--data", "u.csv"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/u\.csv: line 3 is not valid UTF-8/);
+  });
+  it("a CSV with a quoted newline is read as one row", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "q.csv"), 'inputs,answer\n"two\nlines","An answer, with a comma."\nplain,Another answer.\n');
+    const r = await run(cwd, ["--data", "q.csv", "--metrics", "token_count"]);
+    expect(r.code, r.stderr).toBe(0);
+    const table = readJson(join(cwd, "o", "eval_results_table.json"));
+    expect(table.data.map((row: unknown[]) => row[0])).toEqual(["two\nlines", "plain"]);
+  });
+  it("a CSV with an unclosed quote", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "bad.csv"), 'inputs,answer\n"never closed,b\nc,d\n');
+    const r = await run(cwd, ["--data", "bad.csv"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.csv: invalid CSV/);
+  });
+  it("an unknown metric", async () => {
+    const cwd = tempDir();
+    const r = await run(cwd, ["--metrics", "bleu"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown metric\(s\) bleu; known: exact_match, token_count/);
+  });
+  it("an unknown flag", async () => {
+    const r = await runCli(["eval", "--dta", "x"], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--dta/);
+  });
+  it("an --out folder that already holds a run is not overwritten", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "d.jsonl"), '{"inputs": "a", "answer": "b"}\n');
+    expect((await run(cwd, ["--data", "d.jsonl"])).code).toBe(0);
+    const again = await run(cwd, ["--data", "d.jsonl"]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds results; resume it with --resume/);
+  });
+});

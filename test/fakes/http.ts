@@ -1,0 +1,33 @@
+// Small helpers the loopback fakes share: start/stop a server, read JSON bodies, answer JSON.
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>;
+
+export async function startServer(handler: Handler): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      Promise.resolve(handler(req, res, Buffer.concat(chunks).toString("utf8"))).catch((e: Error) => {
+        if (!res.headersSent) sendJson(res, 500, { error: { code: "InternalServerError", message: e.message } });
+      });
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+export function stopServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((r) => server.close(() => r()));
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
