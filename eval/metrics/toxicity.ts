@@ -52,6 +52,8 @@ export interface ToxicityLoad {
  * the warning to print once, and the metric is left out.
  */
 export async function loadToxicityScorer(model = DEFAULT_TOXICITY_MODEL): Promise<ToxicityLoad> {
+  const looksLocal = /^(\.{0,2}\/|[A-Za-z]:\\)/.test(model);
+  if (looksLocal && !existsSync(model)) return { warning: unavailable(model, "no such folder") };
   try {
     const { pipeline, env } = await import("@huggingface/transformers");
     const local = existsSync(model);
@@ -69,13 +71,15 @@ export async function loadToxicityScorer(model = DEFAULT_TOXICITY_MODEL): Promis
     };
     return { scorer };
   } catch (e) {
-    const reason = (e as Error).message.split("\n")[0].slice(0, 200);
-    return {
-      warning:
-        `toxicity skipped: could not load the model "${model}" (${reason}). ` +
-        "Get it with an ONNX export of facebook/roberta-hate-speech-dynabench-r4-target (for example " +
-        "`optimum-cli export onnx --model facebook/roberta-hate-speech-dynabench-r4-target toxicity-onnx/`) " +
-        "and pass --toxicity-model toxicity-onnx, or run where the Hugging Face Hub is reachable.",
-    };
+    return { warning: unavailable(model, (e as Error).message.split("\n")[0].slice(0, 200)) };
   }
+}
+
+function unavailable(model: string, reason: string): string {
+  return (
+    `toxicity skipped: could not load the model "${model}" (${reason}). ` +
+    "Get it with an ONNX export of facebook/roberta-hate-speech-dynabench-r4-target (for example " +
+    "`optimum-cli export onnx --model facebook/roberta-hate-speech-dynabench-r4-target toxicity-onnx/`) " +
+    "and pass --toxicity-model toxicity-onnx, or run where the Hugging Face Hub is reachable."
+  );
 }

@@ -1,8 +1,11 @@
 // The model under test: the lab's `openai_qa` — a formal-language system prompt and the row's question,
 // sent to an Azure OpenAI chat deployment. Every failure is classified for the scheduler.
-import { getBearerTokenProvider, DefaultAzureCredential } from "@azure/identity";
-import { APIConnectionError, APIError, AzureOpenAI } from "openai";
+// The SDKs load on first use: scoring an answer column (--predictions) never pays for them.
+import type { APIError as APIErrorType } from "openai";
 import { type RateBudget, rateBudget, retryAfterMs } from "./retry-headers.ts";
+
+type OpenAiModule = typeof import("openai");
+let sdk: OpenAiModule | undefined;
 
 export const SYSTEM_PROMPT = "Please answer the following question in formal language.";
 const COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default";
@@ -66,7 +69,7 @@ function errorCode(body: unknown): string | undefined {
 
 /** Map an SDK error to what the scheduler should do with it. */
 export function classify(e: unknown, s: ModelSettings): ModelError | { filtered: string } {
-  if (e instanceof APIError && e.status !== undefined) {
+  if (sdk && e instanceof sdk.APIError && (e as APIErrorType).status !== undefined) {
     const code = errorCode(e.error) ?? e.code ?? undefined;
     const status = e.status;
     if (status === 400 && code === "content_filter") return { filtered: "content_filter (prompt)" };
@@ -98,7 +101,7 @@ export function classify(e: unknown, s: ModelSettings): ModelError | { filtered:
     }
     return new ModelError("row", `HTTP ${status}${code ? ` ${code}` : ""}: ${e.message.slice(0, 300)}`, status);
   }
-  if (e instanceof APIConnectionError) return new ModelError("retryable", e.message || "connection error");
+  if (sdk && e instanceof sdk.APIConnectionError) return new ModelError("retryable", e.message || "connection error");
   return new ModelError("row", (e as Error)?.message ?? String(e));
 }
 
@@ -107,23 +110,29 @@ export type Ask = (question: string, signal?: AbortSignal) => Promise<Answer>;
 /** The lab's `openai_qa`: returns an Answer or throws a classified ModelError. */
 export function createAsk(settings: ModelSettings): Ask {
   checkSettings(settings);
-  const auth = settings.apiKey
-    ? { apiKey: settings.apiKey }
-    : {
-        azureADTokenProvider: settings.adToken
-          ? async () => settings.adToken as string
-          : getBearerTokenProvider(new DefaultAzureCredential(), COGNITIVE_SCOPE),
-      };
-  const client = new AzureOpenAI({
-    endpoint: settings.endpoint,
-    apiVersion: settings.apiVersion,
-    deployment: settings.deployment,
-    maxRetries: 0, // the scheduler owns retries and pacing
-    timeout: settings.timeoutMs ?? 60_000,
-    ...auth,
-  });
+  let client: InstanceType<OpenAiModule["AzureOpenAI"]> | undefined;
+  const connect = async () => {
+    sdk ??= await import("openai");
+    let tokenProvider: (() => Promise<string>) | undefined;
+    if (!settings.apiKey) {
+      if (settings.adToken) tokenProvider = async () => settings.adToken as string;
+      else {
+        const { DefaultAzureCredential, getBearerTokenProvider } = await import("@azure/identity");
+        tokenProvider = getBearerTokenProvider(new DefaultAzureCredential(), COGNITIVE_SCOPE);
+      }
+    }
+    return new sdk.AzureOpenAI({
+      endpoint: settings.endpoint,
+      apiVersion: settings.apiVersion,
+      deployment: settings.deployment,
+      maxRetries: 0, // the scheduler owns retries and pacing
+      timeout: settings.timeoutMs ?? 60_000,
+      ...(settings.apiKey ? { apiKey: settings.apiKey } : { azureADTokenProvider: tokenProvider }),
+    });
+  };
   return async (question, signal) => {
     try {
+      client ??= await connect();
       const { data, response } = await client.chat.completions
         .create(
           {

@@ -6,21 +6,17 @@ import { ariFromCounts, countText, fleschKincaidFromCounts, type TextCounts } fr
 const MAX_LEARNED_WORDS = 200_000;
 
 export class Readability {
-  private readonly syllables: Map<string, number>;
-  private learned = 0;
+  /** Words outside cmudict, hyphenated once (kept apart: the dictionary map is shared, not copied). */
+  private readonly learned = new Map<string, number>();
   private readonly syllablesOf: (word: string) => number;
 
   constructor(readonly data: SyllableData) {
-    // Own copy: words hyphenated at run time join the dictionary's counts in one lookup table.
-    this.syllables = new Map(data.cmudict);
+    const { cmudict, positions } = data;
     this.syllablesOf = (word) => {
-      const known = this.syllables.get(word);
+      const known = cmudict.get(word) ?? this.learned.get(word);
       if (known !== undefined) return known;
-      const count = data.positions(word).length + 1;
-      if (this.learned < MAX_LEARNED_WORDS) {
-        this.syllables.set(word, count);
-        this.learned++;
-      }
+      const count = positions(word).length + 1;
+      if (this.learned.size < MAX_LEARNED_WORDS) this.learned.set(word, count);
       return count;
     };
   }

@@ -1,0 +1,43 @@
+// (3) Peak RSS of `evallab eval --predictions` over a 100,000-row file (a child process, measured by
+// the kernel's max RSS as the child reports it on exit).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROWS = 100_000;
+const GOAL_MIB = 300;
+
+export function benchMemory(shared: string): void {
+  const dir = mkdtempSync(join(tmpdir(), "evallab-bench-"));
+  try {
+    const corpus = readFileSync(join(shared, "fixtures", "readability-textstat-0.7.11.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).text as string);
+    const data = join(dir, "big.jsonl");
+    const lines: string[] = [];
+    for (let i = 0; i < ROWS; i++) lines.push(JSON.stringify({ inputs: `Question ${i}?`, answer: `${corpus[i % corpus.length]} (${i})` }));
+    writeFileSync(data, `${lines.join("\n")}\n`);
+    const child = join(import.meta.dirname, "rss-child.ts");
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ["--import", "tsx", child, "eval", "--data", data, "--predictions", "answer", "--out", join(dir, "out"), "--quiet"], {
+      cwd: join(import.meta.dirname, ".."),
+      env: {
+        ...process.env,
+        NLTK_DATA: join(shared, "reference-data", "nltk_data"),
+        EVALLAB_HYPHEN_DIC: join(shared, "reference-data", "pyphen", "hyph_en_US.dic"),
+        EVALLAB_TOXICITY_MODEL: "/nonexistent",
+        EVALLAB_OFFLINE: "1",
+      },
+      encoding: "utf8",
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const kib = Number(/maxrss_kib=(\d+)/.exec(r.stderr)?.[1]);
+    const mib = kib / 1024;
+    console.log(`(3) memory: --predictions over ${ROWS.toLocaleString("en")} rows (exit ${r.status}, ${seconds.toFixed(1)} s)`);
+    console.log(`    peak RSS ${mib.toFixed(0)} MiB; ratio to goal ${GOAL_MIB} MiB: ${(mib / GOAL_MIB).toFixed(2)} (≤ 1 is within goal)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
