@@ -1,8 +1,10 @@
 // The `evallab` command: a table of subcommands; each parses its own flags and calls into modules.
 import { evalCommand } from "./commands/eval.ts";
+import { preflightCommand } from "./commands/preflight.ts";
 import { EXIT, type Command, type Io, defaultIo } from "./commands/command.ts";
 
 const COMMANDS: Record<string, Command> = {
+  preflight: preflightCommand,
   eval: evalCommand,
 };
 

@@ -87,6 +87,8 @@ export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName"
   deploymentName: string;
   /** Random per lab, stable across synths: keeps the global OpenAI subdomain unique. */
   suffix: string;
+  /** Where the region came from: set by the user, persisted from an earlier draw, or drawn now. */
+  regionSource: "configured" | "persisted" | "drawn";
   names: LabNames;
   /** Every taggable resource gets these: the user's tags plus `lab=<prefix>`. */
   allTags: Record<string, string>;
@@ -299,6 +301,7 @@ export function loadConfig({ rootDir, env = process.env, persist = true }: LoadO
   return {
     ...settings,
     region,
+    regionSource: settings.region ? "configured" : persistedRegion ? "persisted" : "drawn",
     deploymentName: settings.deploymentName ?? settings.model,
     suffix,
     names,

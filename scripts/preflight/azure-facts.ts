@@ -1,0 +1,64 @@
+// What ARM reports that preflight judges: typed reads of subscriptions, providers, models, quotas, SKUs.
+import type { ArmClient } from "../azure/arm-client.ts";
+import { API } from "../azure/api-versions.ts";
+
+export interface Subscription {
+  subscriptionId: string;
+  displayName?: string;
+  state: string;
+}
+
+export interface AccountModel {
+  kind?: string;
+  skuName?: string;
+  model: {
+    format?: string;
+    name: string;
+    version: string;
+    lifecycleStatus?: string;
+    deprecation?: { fineTune?: string; inference?: string };
+    skus?: { name: string; usageName?: string; deprecationDate?: string }[];
+    replacementConfig?: { targetModelName?: string; targetModelVersion?: string };
+  };
+}
+
+export interface Usage {
+  name: { value: string; localizedValue?: string };
+  currentValue: number;
+  limit: number;
+}
+
+export interface ComputeSku {
+  resourceType: string;
+  name: string;
+  family?: string;
+  locations?: string[];
+  capabilities?: { name: string; value: string }[];
+  restrictions?: { type: string; reasonCode?: string; values?: string[] }[];
+}
+
+export interface DeletedAccount {
+  id: string;
+  name: string;
+  location: string;
+}
+
+const sub = (id: string) => `/subscriptions/${id}`;
+
+export const azureFacts = (arm: ArmClient, subscriptionId: string) => ({
+  subscription: () => arm.get<Subscription>(sub(subscriptionId), API.subscriptions),
+  provider: (ns: string) => arm.get<{ namespace: string; registrationState: string }>(`${sub(subscriptionId)}/providers/${ns}`, API.providers),
+  registerProvider: (ns: string) => arm.post<{ registrationState?: string }>(`${sub(subscriptionId)}/providers/${ns}/register`, API.providers),
+  models: (region: string) =>
+    arm.list<AccountModel>(`${sub(subscriptionId)}/providers/Microsoft.CognitiveServices/locations/${region}/models`, API.cognitive),
+  openAiUsages: (region: string) =>
+    arm.list<Usage>(`${sub(subscriptionId)}/providers/Microsoft.CognitiveServices/locations/${region}/usages`, API.cognitive),
+  computeUsages: (region: string) => arm.list<Usage>(`${sub(subscriptionId)}/providers/Microsoft.Compute/locations/${region}/usages`, API.computeUsages),
+  computeSkus: (region: string) =>
+    arm.list<ComputeSku>(`${sub(subscriptionId)}/providers/Microsoft.Compute/skus`, API.computeSkus, { $filter: `location eq '${region}'` }),
+  deletedAccounts: () => arm.list<DeletedAccount>(`${sub(subscriptionId)}/providers/Microsoft.CognitiveServices/deletedAccounts`, API.cognitive),
+  purgeDeleted: (account: DeletedAccount) => arm.delete(account.id, API.cognitive),
+  resourceGroup: (name: string) => arm.find<{ name: string; location: string }>(`${sub(subscriptionId)}/resourcegroups/${name}`, API.resourceGroups),
+});
+
+export type AzureFacts = ReturnType<typeof azureFacts>;

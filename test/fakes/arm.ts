@@ -1,0 +1,261 @@
+// A loopback fake of Azure Resource Manager for the calls the lab makes, following the real contract:
+// bearer auth (401 AuthenticationFailed / InvalidAuthenticationToken), api-version required and checked
+// per resource provider (400 InvalidApiVersionParameter / MissingApiVersionParameter), paged lists with
+// nextLink, ARM error bodies {"error": {"code", "message"}}, and long-running DELETEs (202 + Location,
+// polled until 200) for resource groups and soft-deleted account purges.
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { sendJson, startServer, stopServer } from "./http.ts";
+
+export interface FakeModel {
+  name: string;
+  version: string;
+  lifecycleStatus?: string;
+  inferenceDeprecation?: string;
+  skus?: { name: string; usageName?: string; deprecationDate?: string }[];
+  replacement?: { name: string; version?: string };
+}
+
+export interface FakeArmState {
+  subscriptionId: string;
+  subscriptionState: string;
+  token: string;
+  providers: Record<string, string>;
+  /** Model catalogue per region. */
+  models: Record<string, FakeModel[]>;
+  openAiUsage: Record<string, Record<string, { current: number; limit: number }>>;
+  computeUsage: Record<string, Record<string, { current: number; limit: number }>>;
+  vmSkus: { name: string; family: string; vcpus: number; restrictedIn?: string[] }[];
+  deletedAccounts: { name: string; location: string; resourceGroup: string }[];
+  /** Resource group name → location; a group's managed groups vanish with it. */
+  resourceGroups: Map<string, { location: string; managed?: string[]; tags?: Record<string, string> }>;
+  pageSize: number;
+  /** GETs of an operation before it reports done. */
+  pollsUntilDone: number;
+}
+
+const API_VERSIONS: [RegExp, string[]][] = [
+  [/^\/subscriptions\/[^/]+$/, ["2020-01-01", "2022-12-01"]],
+  [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.(CognitiveServices|Databricks|Compute|Logic|Authorization)(\/register)?$/i, ["2021-04-01", "2022-09-01"]],
+  [/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+$/i, ["2021-04-01", "2022-09-01", "2024-03-01"]],
+  [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.CognitiveServices\//i, ["2023-05-01", "2024-10-01", "2025-06-01"]],
+  [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/[^/]+\/usages$/i, ["2023-09-01", "2024-07-01"]],
+  [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/skus$/i, ["2021-07-01"]],
+  [/^\/subscriptions\/[^/]+\/operationresults\//i, ["2021-04-01", "2025-06-01"]],
+];
+
+export function defaultArmState(): FakeArmState {
+  const regions = ["eastus2", "northcentralus", "swedencentral", "switzerlandwest"];
+  const gpt35 = (): FakeModel => ({
+    name: "gpt-35-turbo",
+    version: "0125",
+    lifecycleStatus: "GenerallyAvailable",
+    inferenceDeprecation: "2027-03-31T00:00:00Z",
+    skus: [{ name: "Standard", usageName: "OpenAI.Standard.gpt-35-turbo" }],
+  });
+  const mini = (): FakeModel => ({
+    name: "gpt-4o-mini",
+    version: "2024-07-18",
+    lifecycleStatus: "GenerallyAvailable",
+    inferenceDeprecation: "2027-09-30T00:00:00Z",
+    skus: [{ name: "Standard", usageName: "OpenAI.Standard.gpt-4o-mini" }],
+  });
+  return {
+    subscriptionId: "00000000-1111-2222-3333-444444444444",
+    subscriptionState: "Enabled",
+    token: "arm-test-token",
+    providers: { "Microsoft.CognitiveServices": "Registered", "Microsoft.Databricks": "Registered", "Microsoft.Logic": "Registered" },
+    models: Object.fromEntries(regions.map((r) => [r, [gpt35(), mini()]])),
+    openAiUsage: Object.fromEntries(
+      regions.map((r) => [r, { "OpenAI.Standard.gpt-35-turbo": { current: 0, limit: 120 }, "OpenAI.Standard.gpt-4o-mini": { current: 0, limit: 200 } }]),
+    ),
+    computeUsage: Object.fromEntries(regions.map((r) => [r, { cores: { current: 0, limit: 20 }, standardDDSv5Family: { current: 0, limit: 10 } }])),
+    vmSkus: [
+      { name: "Standard_D4ds_v5", family: "standardDDSv5Family", vcpus: 4 },
+      { name: "Standard_DS3_v2", family: "standardDSv2Family", vcpus: 4 },
+    ],
+    deletedAccounts: [],
+    resourceGroups: new Map(),
+    pageSize: 2,
+    pollsUntilDone: 1,
+  };
+}
+
+export interface ArmCall {
+  method: string;
+  path: string;
+  apiVersion: string | null;
+  status: number;
+}
+
+export class FakeArm {
+  readonly state: FakeArmState;
+  readonly calls: ArmCall[] = [];
+  url = "";
+  private server?: Server;
+  private readonly operations = new Map<string, { polls: number; done: () => void }>();
+  private opSeq = 0;
+
+  constructor(overrides: Partial<FakeArmState> = {}) {
+    this.state = { ...defaultArmState(), ...overrides };
+  }
+
+  async start(): Promise<this> {
+    const { server, url } = await startServer((req, res) => this.handle(req, res));
+    this.server = server;
+    this.url = url;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return this.server ? stopServer(this.server) : Promise.resolve();
+  }
+
+  env(): Record<string, string> {
+    return { LAB_ARM_ENDPOINT: this.url, LAB_ARM_TOKEN: this.state.token, ARM_SUBSCRIPTION_ID: this.state.subscriptionId, LAB_ARM_POLL_MS: "5" };
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", this.url);
+    const path = url.pathname.replace(/\/+$/, "");
+    const apiVersion = url.searchParams.get("api-version");
+    const call: ArmCall = { method: req.method ?? "GET", path, apiVersion, status: 0 };
+    this.calls.push(call);
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      call.status = status;
+      if (status === 204) {
+        res.writeHead(204, headers).end();
+        return;
+      }
+      sendJson(res, status, body, headers);
+    };
+    const error = (status: number, code: string, message: string) => reply(status, { error: { code, message } });
+
+    const auth = req.headers.authorization;
+    if (!auth) return error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+    if (auth !== `Bearer ${this.state.token}`) return error(401, "InvalidAuthenticationToken", "The access token is invalid.");
+    if (!apiVersion) return error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    const rule = API_VERSIONS.find(([re]) => re.test(path));
+    if (rule && !rule[1].includes(apiVersion)) {
+      return error(400, "InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid. The supported versions are '${rule[1].join(",")}'.`);
+    }
+    const sub = `/subscriptions/${this.state.subscriptionId}`;
+    if (!path.toLowerCase().startsWith(sub.toLowerCase())) {
+      return error(404, "SubscriptionNotFound", `The subscription '${path.split("/")[2]}' could not be found.`);
+    }
+    const rest = path.slice(sub.length);
+    const page = <T>(items: T[]) => {
+      const skip = Number(url.searchParams.get("$skiptoken") ?? 0);
+      const value = items.slice(skip, skip + this.state.pageSize);
+      const next = skip + this.state.pageSize < items.length ? new URL(url) : undefined;
+      next?.searchParams.set("$skiptoken", String(skip + this.state.pageSize));
+      return reply(200, { value, ...(next ? { nextLink: next.toString() } : {}) });
+    };
+    const longRunning = (done: () => void) => {
+      const id = `op${++this.opSeq}`;
+      this.operations.set(id, { polls: 0, done });
+      reply(202, "", { location: `${this.url}${sub}/operationresults/${id}?api-version=2021-04-01`, "retry-after": "0" });
+    };
+    let m: RegExpExecArray | null;
+
+    if (rest === "" && req.method === "GET") {
+      return reply(200, { id: sub, subscriptionId: this.state.subscriptionId, displayName: "Lab subscription", state: this.state.subscriptionState });
+    }
+    if ((m = /^\/operationresults\/([^/]+)$/.exec(rest))) {
+      const op = this.operations.get(m[1]);
+      if (!op) return error(404, "NotFound", "operation not found");
+      if (++op.polls < this.state.pollsUntilDone) return reply(202, "", { location: url.toString(), "retry-after": "0" });
+      op.done();
+      this.operations.delete(m[1]);
+      return reply(200, {});
+    }
+    if ((m = /^\/providers\/([^/]+)(\/register)?$/i.exec(rest))) {
+      const ns = Object.keys(this.state.providers).find((k) => k.toLowerCase() === m?.[1].toLowerCase()) ?? m[1];
+      if (m[2] && req.method === "POST") this.state.providers[ns] = "Registering";
+      return reply(200, { id: `${sub}/providers/${ns}`, namespace: ns, registrationState: this.state.providers[ns] ?? "NotRegistered" });
+    }
+    if ((m = /^\/providers\/Microsoft\.CognitiveServices\/locations\/([^/]+)\/models$/i.exec(rest))) {
+      return page(
+        (this.state.models[m[1]] ?? []).map((x) => ({
+          kind: "OpenAI",
+          skuName: "S0",
+          model: {
+            format: "OpenAI",
+            name: x.name,
+            version: x.version,
+            lifecycleStatus: x.lifecycleStatus,
+            deprecation: x.inferenceDeprecation ? { inference: x.inferenceDeprecation } : undefined,
+            skus: x.skus,
+            ...(x.replacement ? { replacementConfig: { targetModelName: x.replacement.name, targetModelVersion: x.replacement.version } } : {}),
+          },
+        })),
+      );
+    }
+    if ((m = /^\/providers\/Microsoft\.CognitiveServices\/locations\/([^/]+)\/usages$/i.exec(rest))) {
+      return page(
+        Object.entries(this.state.openAiUsage[m[1]] ?? {}).map(([name, u]) => ({
+          name: { value: name, localizedValue: name },
+          currentValue: u.current,
+          limit: u.limit,
+          unit: "Count",
+        })),
+      );
+    }
+    if ((m = /^\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/usages$/i.exec(rest))) {
+      return page(
+        Object.entries(this.state.computeUsage[m[1]] ?? {}).map(([name, u]) => ({
+          name: { value: name, localizedValue: name },
+          currentValue: u.current,
+          limit: u.limit,
+          unit: "Count",
+        })),
+      );
+    }
+    if (/^\/providers\/Microsoft\.Compute\/skus$/i.test(rest)) {
+      const loc = /location eq '([^']+)'/.exec(url.searchParams.get("$filter") ?? "")?.[1];
+      return page(
+        this.state.vmSkus.map((s) => ({
+          resourceType: "virtualMachines",
+          name: s.name,
+          tier: "Standard",
+          family: s.family,
+          locations: loc ? [loc] : [],
+          capabilities: [{ name: "vCPUs", value: String(s.vcpus) }],
+          restrictions: loc && s.restrictedIn?.includes(loc) ? [{ type: "Location", reasonCode: "NotAvailableForSubscription", values: [loc] }] : [],
+        })),
+      );
+    }
+    if (/^\/providers\/Microsoft\.CognitiveServices\/deletedAccounts$/i.test(rest)) {
+      return page(
+        this.state.deletedAccounts.map((a) => ({
+          id: `${sub}/providers/Microsoft.CognitiveServices/locations/${a.location}/resourceGroups/${a.resourceGroup}/deletedAccounts/${a.name}`,
+          name: a.name,
+          location: a.location,
+          kind: "OpenAI",
+          type: "Microsoft.CognitiveServices/deletedAccounts",
+        })),
+      );
+    }
+    if ((m = /^\/providers\/Microsoft\.CognitiveServices\/locations\/([^/]+)\/resourceGroups\/([^/]+)\/deletedAccounts\/([^/]+)$/i.exec(rest))) {
+      const [, loc, rg, name] = m;
+      const i = this.state.deletedAccounts.findIndex((a) => a.name === name && a.location === loc && a.resourceGroup === rg);
+      if (i < 0) return error(404, "ResourceNotFound", `The deleted account '${name}' was not found.`);
+      if (req.method === "GET") return reply(200, { name, location: loc });
+      if (req.method === "DELETE") return longRunning(() => this.state.deletedAccounts.splice(this.state.deletedAccounts.findIndex((a) => a.name === name), 1));
+    }
+    if ((m = /^\/resourcegroups\/([^/]+)$/i.exec(rest))) {
+      const name = m[1];
+      const rg = [...this.state.resourceGroups.entries()].find(([k]) => k.toLowerCase() === name.toLowerCase());
+      if (!rg) return error(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
+      if (req.method === "GET") {
+        return reply(200, { id: `${sub}/resourceGroups/${rg[0]}`, name: rg[0], location: rg[1].location, tags: rg[1].tags ?? {}, properties: { provisioningState: "Succeeded" } });
+      }
+      if (req.method === "DELETE") {
+        return longRunning(() => {
+          for (const managed of rg[1].managed ?? []) this.state.resourceGroups.delete(managed);
+          this.state.resourceGroups.delete(rg[0]);
+        });
+      }
+    }
+    return error(404, "NotFound", `No HTTP resource was found that matches ${req.method} ${path}.`);
+  }
+}
