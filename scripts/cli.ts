@@ -1,11 +1,19 @@
 // The `evallab` command: a table of subcommands; each parses its own flags and calls into modules.
 import { evalCommand } from "./commands/eval.ts";
+import { downCommand } from "./commands/down.ts";
+import { labCommand } from "./commands/lab.ts";
 import { preflightCommand } from "./commands/preflight.ts";
+import { statusCommand } from "./commands/status.ts";
+import { upCommand } from "./commands/up.ts";
 import { EXIT, type Command, type Io, defaultIo } from "./commands/command.ts";
 
 const COMMANDS: Record<string, Command> = {
+  lab: labCommand,
   preflight: preflightCommand,
+  up: upCommand,
+  status: statusCommand,
   eval: evalCommand,
+  down: downCommand,
 };
 
 function usage(): string {

@@ -50,9 +50,10 @@ export async function preflight(io: Io, config: LabConfig, fix: boolean): Promis
           : "choose a current model, e.g. LAB_MODEL=gpt-4o-mini LAB_MODEL_VERSION=2024-07-18",
       };
     }
-    if (report.passingRegions.length === 0 || report.results.some((r) => !r.region && r.status === "fail")) {
-      return { report, error: "preflight failed", fix: "fix the failed checks above" };
+    if (report.results.some((r) => !r.region && r.status === "fail")) {
+      return { report, error: "a subscription-wide check failed", fix: "fix the failed checks above" };
     }
+    if (report.passingRegions.length === 0) return { report, error: "no lab region passes preflight", fix: "fix the failed checks above" };
   }
   const choice = chooseRegion(config, report.passingRegions, io.cwd, isDeployed(io.cwd));
   if ("error" in choice) return { report, error: choice.error, fix: choice.fix };

@@ -1,0 +1,127 @@
+// `evallab down`: destroy lab-databricks, then lab, then prove through ARM that nothing is left —
+// the resource group, the workspace's managed group, and any soft-deleted OpenAI account (purged).
+import { existsSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { choicesPath, type LabConfig } from "../../stacks/config.ts";
+import { DATABRICKS_STACK } from "../../stacks/databricks-stack.ts";
+import { LAB_STACK } from "../../stacks/lab-stack.ts";
+import { subscriptionId } from "../azure/credentials.ts";
+import { runCdktf } from "../cdktf-runner.ts";
+import { translateDeployError } from "../deploy-errors.ts";
+import { logPath } from "../lab-state.ts";
+import type { AzureFacts } from "../preflight/azure-facts.ts";
+import { StepReporter } from "../step-reporter.ts";
+import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
+import { azure, labConfig } from "./lab-context.ts";
+import { UpFailed, reportLifecycleError } from "./up.ts";
+
+const HELP = `usage: evallab down [--json]
+
+Removes the lab: \`cdktf destroy\` of lab-databricks, then lab (then lab-teardown if present), then
+verifies through Azure Resource Manager that the resource group and the workspace's managed resource
+group are gone and that no soft-deleted OpenAI account of the lab remains (it purges one if found, so
+the name and quota are free at once). Running it twice is harmless.
+exit: 0 nothing left · 1 something remains (named, with the command that removes it)`;
+
+export interface Remaining {
+  what: string;
+  command: string;
+}
+
+export interface DownReport {
+  removed: string[];
+  remaining: Remaining[];
+}
+
+/** What ARM still shows of the lab, purging a soft-deleted account on the way. */
+export async function verifyGone(facts: AzureFacts, config: LabConfig, sub: string): Promise<DownReport> {
+  const removed: string[] = [];
+  const remaining: Remaining[] = [];
+  for (const [label, name] of [
+    ["resource group", config.names.resourceGroup],
+    ["managed resource group", config.names.managedResourceGroup],
+  ] as const) {
+    if (await facts.resourceGroup(name)) {
+      remaining.push({ what: `${label} ${name}`, command: `az group delete --name ${name} --subscription ${sub} --yes` });
+    } else removed.push(`${label} ${name}`);
+  }
+  const deleted = (await facts.deletedAccounts()).filter((a) => a.name === config.names.openaiAccount);
+  for (const a of deleted) {
+    try {
+      await facts.purgeDeleted(a);
+      removed.push(`soft-deleted OpenAI account ${a.name} (purged)`);
+    } catch (e) {
+      remaining.push({
+        what: `soft-deleted OpenAI account ${a.name} (${(e as Error).message})`,
+        command: `az cognitiveservices account purge --name ${a.name} --location ${a.location} --resource-group ${config.names.resourceGroup}`,
+      });
+    }
+  }
+  if (deleted.length === 0) removed.push(`no soft-deleted OpenAI account named ${config.names.openaiAccount}`);
+  return { removed, remaining };
+}
+
+export async function labDown(io: Io): Promise<DownReport> {
+  if (!existsSync(choicesPath(io.cwd))) {
+    return { removed: ["nothing: no lab was set up from this folder (.evallab/choices.json is missing)"], remaining: [] };
+  }
+  const config = labConfig(io, false);
+  const { facts, subscriptionId: sub } = azure(io);
+  const env = { ...io.env, ARM_SUBSCRIPTION_ID: subscriptionId(io.env) ?? sub };
+  const logFile = logPath(io.cwd, "down");
+  const ui = new StepReporter(io.isTTY, io.err);
+
+  for (const stack of [DATABRICKS_STACK, LAB_STACK]) {
+    io.err(`destroying ${stack}…`);
+    // One stack at a time, dependants first: the order is ours, not the CLI's.
+    const r = await runCdktf(["destroy", stack, "--auto-approve", "--ignore-missing-stack-dependencies"], {
+      cwd: io.cwd,
+      env,
+      logFile,
+      stacks: [stack],
+      onEvent: (e) => ui.onCdktf(e),
+    });
+    if (r.exitCode === 0) continue;
+    // The workspace may already be gone (the teardown ran, or it was deleted by hand): then the
+    // workspace's own resources went with it, and its stale state is set aside, not lost.
+    if (stack === DATABRICKS_STACK && !(await facts.resourceGroup(config.names.resourceGroup))) {
+      const state = join(io.cwd, `terraform.${DATABRICKS_STACK}.tfstate`);
+      if (existsSync(state)) renameSync(state, `${state}.gone-${Date.now()}`);
+      ui.done(`[${stack}] its workspace is already gone; state set aside`);
+      continue;
+    }
+    ui.stop();
+    const t = translateDeployError(r.output, config);
+    throw new UpFailed(`destroying ${stack} failed${t ? `: ${t.message}\nfix: ${t.fix}` : ""}\nfull log: ${logFile}`);
+  }
+  ui.stop();
+  io.err("verifying through Azure Resource Manager…");
+  return verifyGone(facts, config, sub);
+}
+
+export function renderDown(report: DownReport): string {
+  const lines = ["removed:", ...report.removed.map((r) => `  - ${r}`)];
+  if (report.remaining.length) {
+    lines.push("", "still there:", ...report.remaining.map((r) => `  - ${r.what}\n    remove it with: ${r.command}`));
+  } else lines.push("", "Nothing of the lab is left.");
+  return lines.join("\n");
+}
+
+export const downCommand: Command = {
+  summary: "destroy the lab and verify nothing is left",
+  async run(argv, io) {
+    try {
+      const { values, positionals } = parseFlags("down", argv, { json: { type: "boolean" } });
+      if (values.help) {
+        io.out(HELP);
+        return EXIT.ok;
+      }
+      if (positionals.length) throw new UsageError(`evallab down: unexpected argument "${positionals[0]}"`);
+      const report = await labDown(io);
+      io.out(values.json ? JSON.stringify(report, null, 2) : renderDown(report));
+      return report.remaining.length ? EXIT.remains : EXIT.ok;
+    } catch (e) {
+      return reportLifecycleError(e, io);
+    }
+  },
+};

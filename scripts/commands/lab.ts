@@ -1,0 +1,71 @@
+// `evallab lab` (`npm run lab`): the README's one command — up, evaluate the new deployment, summary;
+// with --down, tear everything down afterwards.
+import { join } from "node:path";
+import { Readability } from "../../eval/metrics/readability/index.ts";
+import { parseMetricNames } from "../../eval/metrics/registry.ts";
+import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
+import { createAsk } from "../../eval/model/openai-qa.ts";
+import { formatSummary } from "../../eval/report.ts";
+import { runEvaluation } from "../../eval/run.ts";
+import { type Command, EXIT, UsageError, parseFlags } from "./command.ts";
+import { labDown, renderDown } from "./down.ts";
+import { BUNDLED_DATASET } from "./eval.ts";
+import { labUp, reportLifecycleError } from "./up.ts";
+
+const HELP = `usage: evallab lab [--down] [--skip-preflight]
+
+The whole lab in one command: \`evallab up\`, then the question-answering evaluation of the new
+deployment on the bundled dataset (endpoint and key passed in memory), then a summary.
+  --down   tear the lab down afterwards (\`evallab down\`), whatever the evaluation's result`;
+
+export const labCommand: Command = {
+  summary: "up + evaluate the new deployment (+ --down)",
+  async run(argv, io) {
+    let evalCode: number = EXIT.ok;
+    let values: { down?: boolean; help?: boolean; "skip-preflight"?: boolean } = {};
+    try {
+      const parsed = parseFlags("lab", argv, { down: { type: "boolean" }, "skip-preflight": { type: "boolean" } });
+      values = parsed.values;
+      if (values.help) {
+        io.out(HELP);
+        return EXIT.ok;
+      }
+      if (parsed.positionals.length) throw new UsageError(`evallab lab: unexpected argument "${parsed.positionals[0]}"`);
+      const lab = await labUp(io, { skipPreflight: values["skip-preflight"] });
+      io.err("\nevaluating the deployment on the lab's dataset…");
+      const outDir = join(io.cwd, "runs", `lab-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+      const result = await runEvaluation({
+        data: BUNDLED_DATASET,
+        columns: { inputs: "inputs", targets: "ground_truth" },
+        outDir,
+        resume: false,
+        metrics: parseMetricNames(undefined),
+        deployment: lab.openaiDeployment,
+        apiVersion: lab.openaiApiVersion,
+        makeAsk: () =>
+          createAsk({ endpoint: lab.openaiEndpoint, apiKey: lab.openaiApiKey, apiVersion: lab.openaiApiVersion, deployment: lab.openaiDeployment }),
+        maxConcurrency: 4,
+        loadReadability: () => Readability.load({ env: io.env }),
+        loadToxicity: () => loadToxicityScorer(io.env.EVALLAB_TOXICITY_MODEL ?? DEFAULT_TOXICITY_MODEL),
+        progress: io.isTTY,
+        warn: (m) => io.err(`warning: ${m}`),
+      });
+      io.out(formatSummary(result.metrics, result.counts, result.outDir));
+      if (result.fatal) io.err(`error: ${result.fatal}`);
+      evalCode = result.fatal ? EXIT.setup : result.counts.failed ? EXIT.failedRows : EXIT.ok;
+    } catch (e) {
+      evalCode = reportLifecycleError(e, io);
+    }
+    if (values.down) {
+      try {
+        io.err("\ntearing the lab down…");
+        const report = await labDown(io);
+        io.out(renderDown(report));
+        if (report.remaining.length) return EXIT.remains;
+      } catch (e) {
+        return reportLifecycleError(e, io);
+      }
+    }
+    return evalCode;
+  },
+};

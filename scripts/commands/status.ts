@@ -1,0 +1,87 @@
+// `evallab status`: is the lab deployed, where, since when, is the cluster running, what has it cost.
+import { readChoices } from "../../stacks/config.ts";
+import { formatUsd, hourlyCost } from "../cost.ts";
+import { DatabricksClient } from "../databricks/client.ts";
+import { getCluster } from "../databricks/cluster.ts";
+import { labOutputs } from "../lab-state.ts";
+import { formatDuration } from "../../eval/progress.ts";
+import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
+import { labConfig } from "./lab-context.ts";
+import { reportLifecycleError } from "./up.ts";
+
+const HELP = `usage: evallab status [--json]
+
+Whether the lab is deployed, its region and age, the cluster's state, and an estimate of the cost
+so far (cluster time at list prices; see the README).`;
+
+export interface LabStatus {
+  deployed: boolean;
+  region?: string;
+  deployedAt?: string;
+  ageMs?: number;
+  cluster?: { id: string; state: string; runningForMs?: number };
+  costSoFarUsd?: number;
+  costPerHourUsd?: number;
+  workspaceUrl?: string;
+  experimentUrl?: string;
+}
+
+export async function labStatus(io: Io, now = Date.now()): Promise<LabStatus> {
+  const outputs = await labOutputs(io.cwd, io.env);
+  if (!outputs) return { deployed: false };
+  const choices = readChoices(io.cwd);
+  const deployedAt = typeof choices.deployedAt === "string" ? choices.deployedAt : undefined;
+  const config = labConfig(io, false);
+  const perHour = hourlyCost(config).clusterPerHour;
+  const status: LabStatus = {
+    deployed: true,
+    region: outputs.region,
+    deployedAt,
+    ageMs: deployedAt ? now - Date.parse(deployedAt) : undefined,
+    costPerHourUsd: perHour,
+    workspaceUrl: outputs.workspaceUrl,
+    experimentUrl: outputs.experimentUrl,
+  };
+  if (outputs.clusterId) {
+    try {
+      const info = await getCluster(DatabricksClient.fromEnv(io.env, outputs.workspaceUrl), outputs.clusterId);
+      const runningForMs = info.state === "RUNNING" && info.start_time ? now - info.start_time : undefined;
+      status.cluster = { id: outputs.clusterId, state: info.state, runningForMs };
+      // Only the current cluster session is known to the API: the estimate is a lower bound.
+      status.costSoFarUsd = runningForMs !== undefined ? (runningForMs / 3_600_000) * perHour : 0;
+    } catch (e) {
+      status.cluster = { id: outputs.clusterId, state: `unknown (${(e as Error).message.slice(0, 120)})` };
+    }
+  }
+  return status;
+}
+
+export function renderStatus(s: LabStatus): string {
+  if (!s.deployed) return "The lab is not deployed. Stand it up with `evallab up`.";
+  return [
+    `deployed   yes, in ${s.region}${s.ageMs !== undefined ? `, ${formatDuration(s.ageMs)} ago (${s.deployedAt})` : ""}`,
+    `cluster    ${s.cluster ? `${s.cluster.state}${s.cluster.runningForMs !== undefined ? ` for ${formatDuration(s.cluster.runningForMs)}` : ""}` : "not deployed"}`,
+    `cost       about ${formatUsd(s.costSoFarUsd ?? 0)} in the current cluster session (${formatUsd(s.costPerHourUsd ?? Number.NaN)}/hour while it runs; estimate)`,
+    `workspace  ${s.workspaceUrl}`,
+    `experiment ${s.experimentUrl ?? "?"}`,
+  ].join("\n");
+}
+
+export const statusCommand: Command = {
+  summary: "is the lab up, where, since when, at what cost",
+  async run(argv, io) {
+    try {
+      const { values, positionals } = parseFlags("status", argv, { json: { type: "boolean" } });
+      if (values.help) {
+        io.out(HELP);
+        return EXIT.ok;
+      }
+      if (positionals.length) throw new UsageError(`evallab status: unexpected argument "${positionals[0]}"`);
+      const s = await labStatus(io);
+      io.out(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
+      return EXIT.ok;
+    } catch (e) {
+      return reportLifecycleError(e, io);
+    }
+  },
+};

@@ -1,0 +1,142 @@
+// `evallab up`: preflight, deploy both stacks through the cdktf CLI, wait for the cluster and its
+// libraries, then say where everything is, what it costs and how to remove it.
+import { writeChoices } from "../../stacks/config.ts";
+import { DATABRICKS_STACK } from "../../stacks/databricks-stack.ts";
+import { LAB_STACK } from "../../stacks/lab-stack.ts";
+import { ArmError } from "../azure/arm-client.ts";
+import { AzureAuthError, subscriptionId } from "../azure/credentials.ts";
+import { runCdktf } from "../cdktf-runner.ts";
+import { formatUsd, hourlyCost } from "../cost.ts";
+import { DatabricksClient, DatabricksError } from "../databricks/client.ts";
+import { ClusterWaitError, waitForCluster } from "../databricks/cluster.ts";
+import { translateDeployError } from "../deploy-errors.ts";
+import { type LabOutputs, labOutputs, logPath } from "../lab-state.ts";
+import { StepReporter } from "../step-reporter.ts";
+import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
+import { LabSetupError, labConfig } from "./lab-context.ts";
+import { preflight, renderPreflight } from "./preflight.ts";
+
+const HELP = `usage: evallab up [--skip-preflight] [--no-wait]
+
+Stands up the lab: preflight (quota, models, providers; picks the region), then
+\`cdktf deploy lab lab-databricks --auto-approve\`, then waits until the cluster is RUNNING and its
+libraries are INSTALLED. Prints the endpoints, the running cost per hour and the \`down\` command.
+The full Terraform log is kept under .evallab/logs/ (its path is printed on failure).
+
+  --skip-preflight   deploy without the ARM checks (the region must already be chosen)
+  --no-wait          do not wait for the cluster
+needs: \`az login\` (or ARM_* service principal variables) and ARM_SUBSCRIPTION_ID or a default subscription`;
+
+export interface UpOptions {
+  skipPreflight?: boolean;
+  wait?: boolean;
+}
+
+export class UpFailed extends Error {
+  constructor(
+    message: string,
+    readonly code: number = EXIT.remains,
+  ) {
+    super(message);
+  }
+}
+
+/** The whole `up` flow; returns the deployed lab's outputs (secrets in memory only). */
+export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
+  let config = labConfig(io);
+  if (!opts.skipPreflight) {
+    io.err("preflight…");
+    const outcome = await preflight(io, config, false);
+    if (outcome.error) {
+      io.err(renderPreflight(outcome));
+      throw new UpFailed(`preflight: ${outcome.error}; fix: ${outcome.fix}`);
+    }
+    io.err(`  region ${outcome.region}${outcome.moved ? " (drawn among the passing regions, saved)" : ""}; all checks passed`);
+    config = labConfig(io); // the region may have just been chosen
+  }
+  const sub = subscriptionId(io.env);
+  if (!sub) {
+    throw new UpFailed(
+      "Terraform's azurerm provider needs the subscription: set ARM_SUBSCRIPTION_ID (e.g. export ARM_SUBSCRIPTION_ID=$(az account show --query id -o tsv)).",
+      EXIT.setup,
+    );
+  }
+  const env = { ...io.env, ARM_SUBSCRIPTION_ID: sub };
+  const logFile = logPath(io.cwd, "up");
+  const ui = new StepReporter(io.isTTY, io.err);
+  io.err(`deploying ${LAB_STACK} and ${DATABRICKS_STACK} to ${config.region}…`);
+  let result = await runCdktf(["deploy", LAB_STACK, DATABRICKS_STACK, "--auto-approve"], { cwd: io.cwd, env, logFile, stacks: [LAB_STACK, DATABRICKS_STACK], onEvent: (e) => ui.onCdktf(e) });
+  let failure = result.exitCode === 0 ? undefined : translateDeployError(result.output, config);
+  if (failure?.retry) {
+    ui.done(`${failure.message} Retrying once.`);
+    result = await runCdktf(["deploy", LAB_STACK, DATABRICKS_STACK, "--auto-approve"], { cwd: io.cwd, env, logFile, stacks: [LAB_STACK, DATABRICKS_STACK], onEvent: (e) => ui.onCdktf(e) });
+    failure = result.exitCode === 0 ? undefined : translateDeployError(result.output, config);
+  }
+  ui.stop();
+  if (result.exitCode !== 0) {
+    const what = failure ? `${failure.message}\nfix: ${failure.fix}` : "the deployment failed (see the log for Terraform's error)";
+    throw new UpFailed(`${what}\nfull log: ${logFile}`);
+  }
+  const outputs = await labOutputs(io.cwd, env);
+  if (!outputs) throw new UpFailed(`deployed, but the stack outputs could not be read; full log: ${logFile}`);
+  writeChoices(io.cwd, { deployedAt: new Date().toISOString() });
+
+  if (opts.wait !== false && outputs.clusterId) {
+    const db = DatabricksClient.fromEnv(io.env, outputs.workspaceUrl);
+    const wait = new StepReporter(io.isTTY, io.err);
+    wait.status("waiting for the cluster");
+    await waitForCluster(db, outputs.clusterId, { onTick: (t) => wait.status(t), pollMs: Number(io.env.LAB_POLL_MS) || undefined });
+    wait.stop();
+    io.err("  cluster RUNNING, libraries INSTALLED");
+  }
+  const cost = hourlyCost(config);
+  io.out(
+    [
+      "",
+      "The lab is up:",
+      `  OpenAI endpoint   ${outputs.openaiEndpoint} (deployment ${outputs.openaiDeployment}, API ${outputs.openaiApiVersion})`,
+      `  workspace         ${outputs.workspaceUrl}`,
+      `  cluster           ${outputs.clusterUrl ?? "?"}`,
+      `  experiment        ${outputs.experimentUrl ?? "?"}`,
+      `  cost              about ${formatUsd(cost.clusterPerHour)}/hour while the cluster runs (${cost.breakdown})`,
+      "",
+      "Evaluate with `evallab eval` (or `npm run lab`); remove everything with `evallab down`.",
+    ].join("\n"),
+  );
+  return outputs;
+}
+
+/** Errors every life-cycle command reports the same way: one message, a non-zero exit. */
+export function reportLifecycleError(e: unknown, io: Io): number {
+  if (e instanceof UpFailed) {
+    io.err(`error: ${e.message}`);
+    return e.code;
+  }
+  if (e instanceof UsageError || e instanceof LabSetupError || e instanceof AzureAuthError) {
+    io.err(`error: ${e.message}`);
+    return EXIT.usage;
+  }
+  if (e instanceof ArmError || e instanceof DatabricksError || e instanceof ClusterWaitError) {
+    io.err(`error: ${e.message}`);
+    return EXIT.remains;
+  }
+  throw e;
+}
+
+export const upCommand: Command = {
+  summary: "preflight, deploy the lab, wait for the cluster",
+  async run(argv, io) {
+    try {
+      const { values, positionals } = parseFlags("up", argv, { "skip-preflight": { type: "boolean" }, "no-wait": { type: "boolean" } });
+      if (values.help) {
+        io.out(HELP);
+        return EXIT.ok;
+      }
+      if (positionals.length) throw new UsageError(`evallab up: unexpected argument "${positionals[0]}"`);
+      await labUp(io, { skipPreflight: values["skip-preflight"], wait: !values["no-wait"] });
+      return EXIT.ok;
+    } catch (e) {
+      return reportLifecycleError(e, io);
+    }
+  },
+};

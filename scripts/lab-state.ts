@@ -1,0 +1,61 @@
+// The lab's deployed facts as the commands use them: stack outputs (read in memory), log paths.
+import { join } from "node:path";
+import { STATE_DIR } from "../stacks/config.ts";
+import { DATABRICKS_STACK } from "../stacks/databricks-stack.ts";
+import { LAB_STACK } from "../stacks/lab-stack.ts";
+import { type StackOutputs, readOutputs } from "./cdktf-runner.ts";
+
+export interface LabOutputs {
+  openaiEndpoint: string;
+  openaiDeployment: string;
+  openaiApiVersion: string;
+  openaiApiKey: string;
+  openaiAccountName: string;
+  region: string;
+  resourceGroup: string;
+  managedResourceGroup: string;
+  workspaceUrl: string;
+  workspaceResourceId: string;
+  clusterId?: string;
+  clusterUrl?: string;
+  experimentId?: string;
+  experimentUrl?: string;
+  notebookUrl?: string;
+  notebookPath?: string;
+}
+
+export function logPath(cwd: string, command: string): string {
+  return join(cwd, STATE_DIR, "logs", `${command}-${new Date().toISOString().replace(/[:.]/g, "-")}.log`);
+}
+
+const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+
+export function toLabOutputs(o: StackOutputs): LabOutputs | undefined {
+  const lab = o[LAB_STACK] ?? {};
+  const dbx = o[DATABRICKS_STACK] ?? {};
+  if (!str(lab.openai_endpoint)) return undefined;
+  return {
+    openaiEndpoint: String(lab.openai_endpoint),
+    openaiDeployment: String(lab.openai_deployment),
+    openaiApiVersion: String(lab.openai_api_version),
+    openaiApiKey: String(lab.openai_api_key ?? ""),
+    openaiAccountName: String(lab.openai_account_name ?? ""),
+    region: String(lab.region ?? ""),
+    resourceGroup: String(lab.resource_group_name ?? ""),
+    managedResourceGroup: String(lab.managed_resource_group_name ?? ""),
+    workspaceUrl: String(lab.workspace_url ?? ""),
+    workspaceResourceId: String(lab.workspace_resource_id ?? ""),
+    clusterId: str(dbx.cluster_id),
+    clusterUrl: str(dbx.cluster_url),
+    experimentId: str(dbx.experiment_id),
+    experimentUrl: str(dbx.experiment_url),
+    notebookUrl: str(dbx.notebook_url),
+    notebookPath: str(dbx.notebook_path),
+  };
+}
+
+/** The deployed lab's outputs, or undefined when it is not deployed. */
+export async function labOutputs(cwd: string, env: NodeJS.ProcessEnv): Promise<LabOutputs | undefined> {
+  const o = await readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output") });
+  return o ? toLabOutputs(o) : undefined;
+}

@@ -1,0 +1,120 @@
+// A loopback fake of an Azure Databricks workspace's REST API, following the real contract: bearer
+// auth (403 "Invalid access token"), Clusters 2.1 get/start, Libraries 2.0 cluster-status, Databricks
+// error bodies {"error_code", "message"}. A cluster walks PENDING → RUNNING and its libraries
+// PENDING → INSTALLING → INSTALLED over successive polls, like the real service.
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { sendJson, startServer, stopServer } from "./http.ts";
+
+export interface FakeCluster {
+  id: string;
+  state: "PENDING" | "RUNNING" | "RESTARTING" | "RESIZING" | "TERMINATING" | "TERMINATED" | "ERROR";
+  /** Polls of clusters/get before a PENDING cluster runs. */
+  pollsToRun: number;
+  libraries: { package: string; status: "PENDING" | "INSTALLING" | "INSTALLED" | "FAILED"; pollsLeft: number; messages?: string[] }[];
+  startTime: number;
+}
+
+export interface DatabricksCall {
+  method: string;
+  path: string;
+  status: number;
+  body?: unknown;
+}
+
+export class FakeDatabricks {
+  readonly calls: DatabricksCall[] = [];
+  readonly clusters = new Map<string, FakeCluster>();
+  token = "dapi-fake-token-0123456789";
+  url = "";
+  private server?: Server;
+  /** Extra route handlers (jobs, workspace, MLflow) added by tests that need them. */
+  readonly routes: ((req: IncomingMessage, res: ServerResponse, body: unknown, url: URL) => boolean)[] = [];
+
+  async start(): Promise<this> {
+    const { server, url } = await startServer((req, res, body) => this.handle(req, res, body));
+    this.server = server;
+    this.url = url;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return this.server ? stopServer(this.server) : Promise.resolve();
+  }
+
+  addCluster(id: string, opts: Partial<FakeCluster> = {}, packages = ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11"]): FakeCluster {
+    const c: FakeCluster = {
+      id,
+      state: "PENDING",
+      pollsToRun: 2,
+      libraries: packages.map((p) => ({ package: p, status: "PENDING", pollsLeft: 2 })),
+      startTime: Date.now(),
+      ...opts,
+    };
+    this.clusters.set(id, c);
+    return c;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, raw: string) {
+    const url = new URL(req.url ?? "/", this.url);
+    let body: Record<string, unknown> = {};
+    if (raw) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return sendJson(res, 400, { error_code: "MALFORMED_REQUEST", message: "Invalid JSON given in the body of the request" });
+      }
+    }
+    const call: DatabricksCall = { method: req.method ?? "GET", path: url.pathname, status: 0, body: raw ? body : undefined };
+    this.calls.push(call);
+    const reply = (status: number, payload: unknown) => {
+      call.status = status;
+      sendJson(res, status, payload);
+    };
+    if (req.headers.authorization !== `Bearer ${this.token}`) return reply(403, { error_code: "403", message: "Invalid access token." });
+
+    for (const route of this.routes) {
+      if (route(req, res, body, url)) {
+        call.status = res.statusCode;
+        return;
+      }
+    }
+    const clusterId = (url.searchParams.get("cluster_id") ?? body.cluster_id) as string | undefined;
+    const cluster = clusterId ? this.clusters.get(clusterId) : undefined;
+    const noCluster = () => reply(400, { error_code: "INVALID_PARAMETER_VALUE", message: `Cluster ${clusterId} does not exist` });
+
+    if (url.pathname === "/api/2.1/clusters/get" && req.method === "GET") {
+      if (!cluster) return noCluster();
+      if (cluster.state === "PENDING" && --cluster.pollsToRun <= 0) cluster.state = "RUNNING";
+      return reply(200, { cluster_id: cluster.id, state: cluster.state, state_message: cluster.state === "PENDING" ? "Finding instances for new nodes" : "", start_time: cluster.startTime });
+    }
+    if (url.pathname === "/api/2.1/clusters/start" && req.method === "POST") {
+      if (!cluster) return noCluster();
+      if (cluster.state !== "TERMINATED") {
+        return reply(400, { error_code: "INVALID_STATE", message: `Cluster ${cluster.id} is in unexpected state ${cluster.state}.` });
+      }
+      cluster.state = "PENDING";
+      cluster.pollsToRun = 2;
+      cluster.startTime = Date.now();
+      return reply(200, {});
+    }
+    if (url.pathname === "/api/2.0/libraries/cluster-status" && req.method === "GET") {
+      if (!cluster) return noCluster();
+      if (cluster.state === "RUNNING") {
+        for (const l of cluster.libraries) {
+          if (l.status === "FAILED" || l.status === "INSTALLED") continue;
+          l.status = --l.pollsLeft <= 0 ? "INSTALLED" : "INSTALLING";
+        }
+      }
+      return reply(200, {
+        cluster_id: cluster.id,
+        library_statuses: cluster.libraries.map((l) => ({
+          library: { pypi: { package: l.package } },
+          status: l.status,
+          is_library_for_all_clusters: false,
+          ...(l.messages ? { messages: l.messages } : {}),
+        })),
+      });
+    }
+    return reply(404, { error_code: "ENDPOINT_NOT_FOUND", message: `No API found for '${req.method} ${url.pathname}'` });
+  }
+}

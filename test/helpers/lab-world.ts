@@ -1,0 +1,77 @@
+// A whole fake world for the life-cycle commands: ARM, Databricks and Azure OpenAI on loopback, the
+// real cdktf CLI with the fake terraform, and a temp project folder using this repo's app.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FakeArm } from "../fakes/arm.ts";
+import { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
+import { FakeDatabricks } from "../fakes/databricks.ts";
+import { labWorkdir } from "./cdktf-cli.ts";
+import { READABILITY_ENV } from "./eval-env.ts";
+import { REPO_ROOT } from "./tmp.ts";
+
+export const FAKE_TERRAFORM = join(REPO_ROOT, "test", "fakes", "bin", "terraform");
+export const CLUSTER_ID = "1129-101500-lab0001";
+
+export interface LabWorld {
+  cwd: string;
+  arm: FakeArm;
+  dbx: FakeDatabricks;
+  openai: FakeAzureOpenAI;
+  env: Record<string, string>;
+  terraformCalls(): { stack: string; args: string[] }[];
+  secrets: string[];
+  stop(): Promise<void>;
+}
+
+export async function labWorld(): Promise<LabWorld> {
+  const [arm, dbx, openai] = await Promise.all([new FakeArm().start(), new FakeDatabricks().start(), new FakeAzureOpenAI().start()]);
+  dbx.addCluster(CLUSTER_ID);
+  const cwd = labWorkdir();
+  const log = join(cwd, "terraform-calls.jsonl");
+  const outputs = join(cwd, "fake-outputs.json");
+  writeFileSync(
+    outputs,
+    JSON.stringify({
+      lab: {
+        openai_endpoint: openai.url,
+        openai_deployment: "gpt-35-turbo",
+        openai_api_version: "2024-10-21",
+        openai_api_key: openai.opts.apiKey,
+        openai_account_name: "oai-lab",
+        workspace_url: dbx.url,
+        workspace_resource_id: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/dbw",
+      },
+      "lab-databricks": {
+        cluster_id: CLUSTER_ID,
+        cluster_url: `${dbx.url}/#setting/clusters/${CLUSTER_ID}/configuration`,
+        experiment_id: "4242",
+        experiment_url: `${dbx.url}/ml/experiments/4242`,
+      },
+    }),
+  );
+  const env = {
+    ...arm.env(),
+    ...READABILITY_ENV,
+    TERRAFORM_BINARY_NAME: FAKE_TERRAFORM,
+    FAKE_TERRAFORM_LOG: log,
+    FAKE_TERRAFORM_OUTPUTS: outputs,
+    DATABRICKS_TOKEN: dbx.token,
+    LAB_POLL_MS: "5",
+  };
+  return {
+    cwd,
+    arm,
+    dbx,
+    openai,
+    env,
+    terraformCalls: () =>
+      readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    secrets: [openai.opts.apiKey, dbx.token, arm.state.token],
+    stop: async () => {
+      await Promise.all([arm.stop(), dbx.stop(), openai.stop()]);
+    },
+  };
+}

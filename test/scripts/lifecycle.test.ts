@@ -1,0 +1,154 @@
+// up / status / down / lab through the real cdktf CLI, with the fake terraform and loopback fakes.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { choicesPath } from "../../stacks/config.ts";
+import { runCli } from "../helpers/cli.ts";
+import { CLUSTER_ID, type LabWorld, labWorld } from "../helpers/lab-world.ts";
+
+const worlds: LabWorld[] = [];
+async function world() {
+  const w = await labWorld();
+  worlds.push(w);
+  return w;
+}
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.stop();
+});
+
+const logsOf = (cwd: string) => {
+  const dir = join(cwd, ".evallab", "logs");
+  return existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(join(dir, f), "utf8")).join("\n") : "";
+};
+function expectNoSecrets(w: LabWorld, ...texts: string[]) {
+  for (const text of [...texts, logsOf(w.cwd)]) for (const s of w.secrets) expect(text.includes(s), `secret ${s.slice(0, 6)}… leaked`).toBe(false);
+}
+const deployOrder = (w: LabWorld, verb: string) => w.terraformCalls().filter((c) => c.args[0] === verb).map((c) => c.stack);
+
+describe("evallab up", () => {
+  it("preflights, deploys lab then lab-databricks, waits for the cluster, and prints where everything is", async () => {
+    const w = await world();
+    const r = await runCli(["up"], { cwd: w.cwd, env: w.env });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(deployOrder(w, "apply")).toEqual(["lab", "lab-databricks"]);
+    expect(r.stderr).toMatch(/all checks passed/);
+    expect(r.stderr).toMatch(/\[lab\] created azurerm_resource_group\.rg \(1s\)/);
+    expect(r.stderr).toMatch(/\[lab-databricks\] Apply complete! Resources: 4 added/);
+    expect(r.stderr).toMatch(/cluster RUNNING, libraries INSTALLED/);
+    expect(r.stdout).toContain(`OpenAI endpoint   ${w.openai.url}`);
+    expect(r.stdout).toContain(`/ml/experiments/4242`);
+    expect(r.stdout).toMatch(/about \$0\.78\/hour while the cluster runs/);
+    expect(r.stdout).toContain("evallab down");
+    expect(w.dbx.calls.some((c) => c.path === "/api/2.0/libraries/cluster-status")).toBe(true);
+    expect(JSON.parse(readFileSync(choicesPath(w.cwd), "utf8")).deployedAt).toMatch(/^\d{4}-/);
+    expectNoSecrets(w, r.stdout, r.stderr);
+  }, 120_000);
+
+  it.each([
+    ["InsufficientQuota", "creating Cognitive Account Deployment: InsufficientQuota: This operation require 5 new capacity in quota Tokens Per Minute (thousands) - gpt-35-turbo", /Not enough Azure OpenAI quota for gpt-35-turbo \(5K TPM\)[\s\S]*fix: lower LAB_CAPACITY/],
+    ["ServiceModelDeprecated", "Code=\"ServiceModelDeprecated\" Message=\"The model 'Format:OpenAI,Name:gpt-35-turbo,Version:0125' has been deprecated\"", /no longer accepts new deployments of gpt-35-turbo 0125[\s\S]*LAB_MODEL=gpt-4o-mini/],
+    ["CustomDomainInUse", "Code=\"CustomDomainInUse\" Message=\"Please pick a different name. The subdomain name 'oai-x' is not available as it's already used by a resource.\"", /soft-deleted Azure OpenAI account still holds the name[\s\S]*evallab preflight --fix/],
+    ["FlagMustBeSetForRestore", "Code=\"FlagMustBeSetForRestore\" Message=\"An existing resource with ID '...' has been soft-deleted.\"", /soft-deleted Azure OpenAI account still holds/],
+    ["QuotaExceeded", "Code=\"QuotaExceeded\" Message=\"Operation could not be completed as it results in exceeding approved standardDDSv5Family Cores quota.\"", /Not enough vCPU quota for the cluster's Standard_D4ds_v5/],
+    ["no subscription", "building account: could not acquire access token to parse claims: subscription ID could not be determined and was not specified", /ARM_SUBSCRIPTION_ID is not set[\s\S]*az account show/],
+    ["not signed in", "building account: unable to build authorizer for Resource Manager API: could not configure AzureCli Authorizer: Please run 'az login' to setup account.", /Not signed in to Azure\.[\s\S]*az login/],
+  ])("turns %s into one clear message with the fix and the log path", async (_name, message, expected) => {
+    const w = await world();
+    const r = await runCli(["up", "--skip-preflight"], { cwd: w.cwd, env: { ...w.env, FAKE_TERRAFORM_FAIL: JSON.stringify({ stack: "lab", command: "apply", message }) } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(expected);
+    expect(r.stderr).toMatch(/full log: .*\.evallab\/logs\/up-.*\.log/);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+    expectNoSecrets(w, r.stdout, r.stderr);
+  }, 120_000);
+
+  it("retries a RequestConflict once and succeeds", async () => {
+    const w = await world();
+    const fail = { stack: "lab", command: "apply", message: "Code=\"RequestConflict\" Message=\"Cannot modify resource because another operation is in progress\"", times: 1 };
+    const r = await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: { ...w.env, FAKE_TERRAFORM_FAIL: JSON.stringify(fail) } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/still busy with an earlier operation.*Retrying once/);
+    expect(deployOrder(w, "apply").filter((s) => s === "lab")).toHaveLength(2);
+  }, 120_000);
+
+  it("stops before deploying when preflight fails", async () => {
+    const w = await world();
+    w.arm.state.deletedAccounts.push({ name: "", location: "eastus2", resourceGroup: "rg" });
+    for (const region of Object.keys(w.arm.state.openAiUsage)) w.arm.state.openAiUsage[region]["OpenAI.Standard.gpt-35-turbo"] = { current: 120, limit: 120 };
+    const r = await runCli(["up"], { cwd: w.cwd, env: w.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/FAIL\s+openai-quota/);
+    expect(r.stderr).toMatch(/preflight: no lab region passes preflight/);
+    expect(existsSync(join(w.cwd, "terraform-calls.jsonl")) ? deployOrder(w, "apply") : []).toEqual([]);
+  }, 60_000);
+});
+
+describe("evallab status and down", () => {
+  it("reports a deployed lab, destroys in reverse order, verifies, purges, and is harmless twice", async () => {
+    const w = await world();
+    expect((await runCli(["up", "--skip-preflight"], { cwd: w.cwd, env: w.env })).code).toBe(0);
+
+    const st = await runCli(["status", "--json"], { cwd: w.cwd, env: w.env });
+    expect(st.code, st.stderr).toBe(0);
+    const status = JSON.parse(st.stdout);
+    expect(status).toMatchObject({ deployed: true, cluster: { id: CLUSTER_ID, state: "RUNNING" }, costPerHourUsd: expect.closeTo(0.776, 3) });
+    expect(status.ageMs).toBeGreaterThanOrEqual(0);
+    expect(status.costSoFarUsd).toBeGreaterThanOrEqual(0);
+
+    // Azure still shows a soft-deleted account of the lab: down must purge it.
+    const config = JSON.parse(readFileSync(choicesPath(w.cwd), "utf8"));
+    const account = `oai-evallab-${config.suffix}`;
+    w.arm.state.deletedAccounts.push({ name: account, location: "swedencentral", resourceGroup: `rg-evallab-${config.suffix}` });
+    const down = await runCli(["down"], { cwd: w.cwd, env: w.env });
+    expect(down.code, down.stderr + down.stdout).toBe(0);
+    expect(deployOrder(w, "destroy")).toEqual(["lab-databricks", "lab"]);
+    expect(down.stdout).toContain(`soft-deleted OpenAI account ${account} (purged)`);
+    expect(down.stdout).toContain("Nothing of the lab is left.");
+    expect(w.arm.state.deletedAccounts).toEqual([]);
+    expectNoSecrets(w, down.stdout, down.stderr, st.stdout);
+
+    const again = await runCli(["down", "--json"], { cwd: w.cwd, env: w.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).remaining).toEqual([]);
+
+    const gone = await runCli(["status"], { cwd: w.cwd, env: w.env });
+    expect(gone.stdout).toMatch(/not deployed/);
+  }, 180_000);
+
+  it("exits non-zero naming what remains and the command that removes it", async () => {
+    const w = await world();
+    expect((await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env })).code).toBe(0);
+    const suffix = JSON.parse(readFileSync(choicesPath(w.cwd), "utf8")).suffix;
+    w.arm.state.resourceGroups.set(`rg-evallab-${suffix}-dbw-managed`, { location: "eastus2" });
+    const r = await runCli(["down"], { cwd: w.cwd, env: w.env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`managed resource group rg-evallab-${suffix}-dbw-managed\\n\\s+remove it with: az group delete --name rg-evallab-${suffix}-dbw-managed`));
+  }, 120_000);
+});
+
+describe("evallab lab", () => {
+  it("stands up the lab, evaluates the new deployment with the key in memory, and tears down with --down", async () => {
+    const w = await world();
+    const r = await runCli(["lab", "--down", "--skip-preflight"], { cwd: w.cwd, env: w.env });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(w.openai.completed.map((q) => q.messages[1].content)).toEqual(expect.arrayContaining(["What is MLflow?", "What is Spark?"]));
+    expect(r.stdout).toMatch(/answered 2 · filtered 0 · failed 0/);
+    expect(r.stdout).toMatch(/flesch_kincaid_grade_level\/v1\/mean/);
+    expect(r.stdout).toContain("Nothing of the lab is left.");
+    expect(deployOrder(w, "destroy")).toEqual(["lab-databricks", "lab"]);
+    expectNoSecrets(w, r.stdout, r.stderr);
+  }, 180_000);
+});
+
+describe("help and usage", () => {
+  it.each(["up", "down", "status", "preflight", "lab", "eval"])("%s --help exits 0 with a usage line", async (cmd) => {
+    const r = await runCli([cmd, "--help"], { cwd: "/" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^usage: evallab ${cmd}`));
+  });
+  it("an unknown command exits 2 with the command list", async () => {
+    const r = await runCli(["deploy"], { cwd: "/" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "deploy"[\s\S]*preflight/);
+  });
+});
