@@ -115,7 +115,7 @@ export class FakeArm {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", this.url);
+    const url = new URL(`${this.url}${req.url ?? "/"}`);
     const path = url.pathname.replace(/\/+$/, "");
     const apiVersion = url.searchParams.get("api-version");
     const call: ArmCall = { method: req.method ?? "GET", path, apiVersion, status: 0 };

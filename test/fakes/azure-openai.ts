@@ -105,8 +105,9 @@ export class FakeAzureOpenAI {
   }
 
   private async handle(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, body: string) {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const m = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
+    const url = new URL(`http://localhost${req.url ?? "/"}`);
+    // Azure accepts repeated slashes (endpoints end in "/", and SDKs append "/openai/…").
+    const m = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname.replace(/\/{2,}/g, "/"));
     if (req.method !== "POST" || !m) return sendJson(res, 404, { error: { code: "404", message: "Resource not found" } });
     const apiVersion = url.searchParams.get("api-version") ?? "";
     if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {

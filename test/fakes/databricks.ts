@@ -55,7 +55,7 @@ export class FakeDatabricks {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, raw: string) {
-    const url = new URL(req.url ?? "/", this.url);
+    const url = new URL(`${this.url}${req.url ?? "/"}`);
     let body: Record<string, unknown> = {};
     if (raw) {
       try {

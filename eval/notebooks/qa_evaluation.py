@@ -1,0 +1,170 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Question-answering evaluation of the lab's Azure OpenAI deployment
+# MAGIC
+# MAGIC The lab's `mlflow.evaluate(openai_qa, eval_data, model_type="question-answering")`, corrected:
+# MAGIC the endpoint, key and API version come from the cluster's environment (the key through the
+# MAGIC lab's secret scope, never pasted here), the dataset is a parameter, and `openai_qa` sends the
+# MAGIC real question with the formal system prompt. It ends with `dbutils.notebook.exit(...)` carrying
+# MAGIC the run id, the metrics and the per-row table, so `evallab eval --on databricks` can bring the
+# MAGIC results home. Outside Databricks it runs as a plain Python script (for tests).
+
+# COMMAND ----------
+
+import argparse
+import json
+import os
+import sys
+
+import mlflow
+import pandas as pd
+from openai import AzureOpenAI, BadRequestError
+
+SYSTEM_PROMPT = "Please answer the following question in formal language."
+EXIT_MARKER = "EVALLAB_NOTEBOOK_EXIT "
+DATASET_FILE = "lab-qa.jsonl"
+PARAMETERS = {
+    "dataset": "",  # JSON rows, or a path to a .jsonl file; default: the lab's bundled two rows
+    "inputs_column": "inputs",
+    "targets_column": "ground_truth",  # empty: no targets, no exact_match
+    "experiment": "",  # MLflow experiment path; default: the active/lab experiment
+    "deployment": "",  # default: AZURE_OPENAI_DEPLOYMENT
+    "table_dir": "",  # where to write the table when it is too large to return inline
+    "max_inline_rows": "500",
+}
+
+try:
+    dbutils  # noqa: F821  (defined on Databricks)
+    ON_DATABRICKS = True
+except NameError:
+    ON_DATABRICKS = False
+
+
+def read_parameters():
+    """Notebook widgets on Databricks; command-line flags outside it."""
+    if ON_DATABRICKS:
+        for name, default in PARAMETERS.items():
+            dbutils.widgets.text(name, default)  # noqa: F821
+        return {name: dbutils.widgets.get(name) for name in PARAMETERS}  # noqa: F821
+    parser = argparse.ArgumentParser(description="The lab's QA evaluation, outside Databricks")
+    for name, default in PARAMETERS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default)
+    return vars(parser.parse_args())
+
+
+def default_dataset_path():
+    """The bundled dataset: beside the notebook in the workspace, or in eval/datasets/ locally."""
+    if ON_DATABRICKS:
+        ctx = dbutils.notebook.entry_point.getDbutils().notebook().getContext()  # noqa: F821
+        folder = os.path.dirname(ctx.notebookPath().get())
+        return f"/Workspace{folder}/{DATASET_FILE}"
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "datasets", DATASET_FILE)
+
+
+def load_rows(dataset):
+    text = dataset.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    path = text or default_dataset_path()
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+params = read_parameters()
+rows = load_rows(params["dataset"])
+inputs_column = params["inputs_column"] or "inputs"
+targets_column = params["targets_column"] or None
+if targets_column and not all(targets_column in r for r in rows):
+    targets_column = None
+eval_data = pd.DataFrame(rows)
+
+# COMMAND ----------
+
+# The lab's model under test. Credentials come from the cluster's environment (spark_env_vars), the
+# key as a {{secrets/...}} reference resolved by Databricks: nothing secret lives in this notebook.
+client = AzureOpenAI(
+    azure_endpoint=os.environ["AZURE_OPENAI_ENDPOINT"],
+    api_key=os.environ["AZURE_OPENAI_API_KEY"],
+    api_version=os.environ.get("AZURE_OPENAI_API_VERSION", "2024-10-21"),
+    max_retries=10,  # 429s are retried, honouring retry-after(-ms)
+)
+deployment = params["deployment"] or os.environ.get("AZURE_OPENAI_DEPLOYMENT", "gpt-35-turbo")
+filtered_rows = []
+
+
+def ask(question):
+    try:
+        response = client.chat.completions.create(
+            model=deployment,
+            messages=[
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": question},
+            ],
+        )
+    except BadRequestError as e:
+        if getattr(e, "code", None) == "content_filter":
+            return None
+        raise
+    choice = response.choices[0]
+    if choice.finish_reason == "content_filter":
+        return None
+    return choice.message.content or ""
+
+
+def openai_qa(inputs):
+    answers = []
+    for i, question in enumerate(inputs[inputs_column]):
+        answer = ask(question)
+        if answer is None:
+            filtered_rows.append(i)
+            answer = ""  # MLflow's text metrics need strings; the row is reported as filtered
+        answers.append(answer)
+    return answers
+
+
+# COMMAND ----------
+
+if params["experiment"]:
+    mlflow.set_experiment(params["experiment"])
+
+with mlflow.start_run() as run:
+    mlflow.log_params({"deployment": deployment, "system_prompt": SYSTEM_PROMPT, "rows": len(rows)})
+    results = mlflow.evaluate(
+        openai_qa,
+        eval_data,
+        model_type="question-answering",
+        targets=targets_column,
+    )
+
+# COMMAND ----------
+
+# Bring the results home: metrics and the per-row table, in the column order evallab writes.
+table = results.tables["eval_results_table"]
+first = ["inputs"] + (["ground_truth"] if targets_column else []) + ["outputs"]
+if inputs_column != "inputs" and inputs_column in table.columns:
+    table = table.rename(columns={inputs_column: "inputs"})
+if targets_column and targets_column != "ground_truth" and targets_column in table.columns:
+    table = table.rename(columns={targets_column: "ground_truth"})
+columns = [c for c in first if c in table.columns] + [c for c in table.columns if c not in first]
+table_json = {"columns": columns, "data": json.loads(table[columns].to_json(orient="values"))}
+
+exit_value = {
+    "run_id": run.info.run_id,
+    "experiment_id": run.info.experiment_id,
+    "metrics": {k: float(v) for k, v in results.metrics.items()},
+    "filtered_rows": filtered_rows,
+}
+if len(table) <= int(params["max_inline_rows"] or 500):
+    exit_value["table"] = table_json
+else:
+    folder = params["table_dir"] or os.path.join(os.getcwd(), "evallab-results")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{run.info.run_id}-eval_results_table.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(table_json, f)
+    exit_value["table_path"] = path
+
+if ON_DATABRICKS:
+    dbutils.notebook.exit(json.dumps(exit_value))  # noqa: F821
+else:
+    sys.stdout.write(EXIT_MARKER + json.dumps(exit_value) + "\n")

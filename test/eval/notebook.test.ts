@@ -1,0 +1,85 @@
+// The bundled Databricks notebook, for real: plain Python with real MLflow against the fake Azure
+// OpenAI, compared with the TypeScript engine on the same answers.
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { standardAggregations } from "../../eval/metrics/aggregations.ts";
+import { Readability } from "../../eval/metrics/readability/index.ts";
+import { countTokens } from "../../eval/metrics/token-count.ts";
+import { SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
+import { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
+import { READABILITY_ENV } from "../helpers/eval-env.ts";
+import { runPython, tiktokenCache } from "../helpers/python.ts";
+import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+
+const NOTEBOOK = join(REPO_ROOT, "eval", "notebooks", "qa_evaluation.py");
+const fake = await new FakeAzureOpenAI({ script: { "What is Spark?": [429] } }).start();
+afterAll(() => fake.stop());
+const readability = await Readability.load({ env: { ...READABILITY_ENV, HOME: "/nonexistent" }, download: false });
+
+describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
+  it("runs mlflow.evaluate on the lab's rows with MLflow's names and the TypeScript engine's numbers", async () => {
+    const dir = tempDir();
+    const env = {
+      HOME: dir,
+      NLTK_DATA: READABILITY_ENV.NLTK_DATA,
+      TIKTOKEN_CACHE_DIR: tiktokenCache(join(dir, "tiktoken")),
+      MLFLOW_TRACKING_URI: `sqlite:///${join(dir, "mlflow.db")}`,
+      AZURE_OPENAI_ENDPOINT: fake.url,
+      AZURE_OPENAI_API_KEY: fake.opts.apiKey,
+      AZURE_OPENAI_API_VERSION: "2024-10-21",
+      AZURE_OPENAI_DEPLOYMENT: "gpt-35-turbo",
+    };
+    const r = await runPython([NOTEBOOK, "--experiment", "lab-notebook-test"], { cwd: dir, env });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const line = r.stdout.split("\n").find((l) => l.startsWith("EVALLAB_NOTEBOOK_EXIT "));
+    const exit = JSON.parse(line?.slice("EVALLAB_NOTEBOOK_EXIT ".length) ?? "{}");
+
+    // The requests carried the real questions, with the formal prompt; the 429 was retried.
+    expect(fake.completed.map((q) => q.messages)).toEqual([
+      [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: "What is MLflow?" }],
+      [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: "What is Spark?" }],
+    ]);
+    expect(fake.requests.some((q) => q.status === 429)).toBe(true);
+
+    expect(Object.keys(exit.metrics).sort()).toEqual(
+      [
+        "ari_grade_level/v1/mean",
+        "ari_grade_level/v1/p90",
+        "ari_grade_level/v1/variance",
+        "exact_match/v1",
+        "flesch_kincaid_grade_level/v1/mean",
+        "flesch_kincaid_grade_level/v1/p90",
+        "flesch_kincaid_grade_level/v1/variance",
+      ].sort(),
+    );
+    // toxicity: absent, with MLflow's own warning (its model cannot be downloaded here), not a crash.
+    expect(r.stderr).toMatch(/Failed to load 'toxicity' metric/);
+
+    const { columns, data } = exit.table as { columns: string[]; data: unknown[][] };
+    expect(columns).toEqual(["inputs", "ground_truth", "outputs", "token_count", "flesch_kincaid_grade_level/v1/score", "ari_grade_level/v1/score"]);
+    const answers = data.map((row) => row[2] as string);
+    const col = (name: string) => data.map((row) => row[columns.indexOf(name)] as number);
+    const fk = answers.map((a) => readability.fleschKincaid(a));
+    const ari = answers.map((a) => readability.ari(a));
+    col("flesch_kincaid_grade_level/v1/score").forEach((v, i) => expect(Math.abs(v - fk[i])).toBeLessThanOrEqual(1e-9));
+    col("ari_grade_level/v1/score").forEach((v, i) => expect(Math.abs(v - ari[i])).toBeLessThanOrEqual(1e-9));
+    expect(col("token_count")).toEqual(answers.map(countTokens));
+    for (const [name, scores] of [["flesch_kincaid_grade_level", fk], ["ari_grade_level", ari]] as const) {
+      const agg = standardAggregations(scores);
+      for (const k of ["mean", "variance", "p90"] as const) {
+        expect(Math.abs(exit.metrics[`${name}/v1/${k}`] - agg[k]), `${name}/${k}`).toBeLessThanOrEqual(1e-9);
+      }
+    }
+
+    // The run exists in MLflow's store with those metrics.
+    const check = await runPython(
+      ["-c", "import json,mlflow,sys; r=mlflow.get_run(sys.argv[1]); print(json.dumps({'status': r.info.status, 'metrics': r.data.metrics, 'params': r.data.params}))", exit.run_id],
+      { cwd: dir, env: { HOME: dir, MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI } },
+    );
+    const stored = JSON.parse(check.stdout.trim().split("\n").pop() ?? "{}");
+    expect(stored.status).toBe("FINISHED");
+    expect(stored.metrics["flesch_kincaid_grade_level/v1/mean"]).toBe(exit.metrics["flesch_kincaid_grade_level/v1/mean"]);
+    expect(stored.params.deployment).toBe("gpt-35-turbo");
+    expect(r.stdout + r.stderr).not.toContain(fake.opts.apiKey);
+  }, 240_000);
+});
