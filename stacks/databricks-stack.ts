@@ -7,17 +7,21 @@ import { SecretScope } from "@cdktf/provider-databricks/lib/secret-scope";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { LabConfig } from "./config.ts";
+import { join } from "node:path";
+import { LabNotebook } from "./constructs/lab-notebook.ts";
 import { SingleNodeCluster } from "./constructs/single-node-cluster.ts";
 import type { LabStack } from "./lab-stack.ts";
 
 export const DATABRICKS_STACK = "lab-databricks";
 /** Secret key under the lab's scope that holds the OpenAI key. */
 export const OPENAI_KEY_SECRET = "azure-openai-api-key";
+const EVAL_DIR = join(import.meta.dirname, "..", "eval");
 
 export class DatabricksStack extends TerraformStack {
   readonly currentUser: DataDatabricksCurrentUser;
   readonly cluster: SingleNodeCluster;
   readonly experiment: MlflowExperiment;
+  readonly notebook: LabNotebook;
   readonly workspaceUrl: string;
 
   constructor(scope: Construct, id: string, config: LabConfig, lab: LabStack) {
@@ -59,6 +63,12 @@ export class DatabricksStack extends TerraformStack {
       name: `${this.currentUser.home}/${config.names.experiment}`,
     });
 
+    this.notebook = new LabNotebook(this, "evaluation", {
+      folder: `${this.currentUser.home}/${config.prefix}`,
+      notebookFile: join(EVAL_DIR, "notebooks", "qa_evaluation.py"),
+      datasetFile: join(EVAL_DIR, "datasets", "lab-qa.jsonl"),
+    });
+
     const out = (name: string, value: string, description: string) =>
       new TerraformOutput(this, name, { value, description });
     out("cluster_id", this.cluster.cluster.id, "Single-node cluster id");
@@ -66,5 +76,8 @@ export class DatabricksStack extends TerraformStack {
     out("experiment_id", this.experiment.id, "MLflow experiment id");
     out("experiment_url", `${this.workspaceUrl}/ml/experiments/${this.experiment.id}`, "MLflow experiment page");
     out("secret_scope", scope_.name, "Secret scope holding the OpenAI key");
+    out("notebook_path", this.notebook.notebook.path, "The evaluation notebook's workspace path");
+    out("notebook_url", this.notebook.notebook.url, "The evaluation notebook's page");
+    out("dataset_path", this.notebook.dataset.path, "The bundled dataset beside the notebook");
   }
 }

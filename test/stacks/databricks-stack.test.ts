@@ -116,3 +116,38 @@ describe("stack lab-databricks", () => {
     }
   });
 });
+
+describe("the evaluation notebook", () => {
+  it("deploys the notebook file and the bundled dataset beside it, content-hashed so edits update them", async () => {
+    const { createHash } = await import("node:crypto");
+    const { readFileSync } = await import("node:fs");
+    const { outDir } = synthLab({ LAB_REGION: "eastus2" });
+    const dbxJson = JSON.parse(readFileSync(join(outDir, "stacks", "lab-databricks", "cdk.tf.json"), "utf8"));
+    const nb = only(dbxJson, "resource", "databricks_notebook");
+    const ds = only(dbxJson, "resource", "databricks_workspace_file");
+    const source = readFileSync(join(import.meta.dirname, "..", "..", "eval", "notebooks", "qa_evaluation.py"));
+    expect(nb).toMatchObject({ language: "PYTHON", path: "${data.databricks_current_user.me.home}/evallab/qa_evaluation" });
+    expect(nb.md5).toBe(createHash("md5").update(source).digest("hex"));
+    expect(readFileSync(join(outDir, "stacks", "lab-databricks", nb.source))).toEqual(source);
+    expect(ds.path).toBe("${data.databricks_current_user.me.home}/evallab/lab-qa.jsonl");
+    expect(readFileSync(join(outDir, "stacks", "lab-databricks", ds.source), "utf8")).toMatch(/"What is MLflow\?"/);
+    for (const name of ["notebook_url", "notebook_path", "dataset_path"]) expect(dbxJson.output[name]).toBeDefined();
+  });
+
+  it("changes the notebook's md5 when the file changes", async () => {
+    const { App, TerraformStack } = await import("cdktf");
+    const { LabNotebook } = await import("../../stacks/constructs/lab-notebook.ts");
+    const md5Of = (content: string) => {
+      const dir = tempDir();
+      writeFileSync(join(dir, "nb.py"), content);
+      writeFileSync(join(dir, "d.jsonl"), "{}\n");
+      const app = new App({ outdir: join(dir, "out") });
+      const stack = new TerraformStack(app, "s");
+      const nb = new LabNotebook(stack, "nb", { folder: "/Users/x/lab", notebookFile: join(dir, "nb.py"), datasetFile: join(dir, "d.jsonl") });
+      return nb.notebook.md5Input;
+    };
+    const { createHash } = await import("node:crypto");
+    expect(md5Of("print(1)\n")).toBe(createHash("md5").update("print(1)\n").digest("hex"));
+    expect(md5Of("print(1)\n")).not.toBe(md5Of("print(2)\n"));
+  });
+});
