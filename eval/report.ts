@@ -50,20 +50,23 @@ export interface RunCounts {
 
 /** A readable summary: row counts, then each metric with its value. */
 export function formatSummary(metrics: Record<string, number>, counts: RunCounts, outDir: string): string {
-  const lines = [
+  return [
     `rows ${counts.rows} · answered ${counts.answered} · filtered ${counts.filtered} · failed ${counts.failed}` +
       (counts.fromCheckpoint ? ` · ${counts.fromCheckpoint} from checkpoint` : "") +
       ` · retries ${counts.retries} · ${(counts.elapsedMs / 1000).toFixed(1)}s`,
     "",
-  ];
+    formatMetrics(metrics),
+    "",
+    `results: ${join(outDir, METRICS_FILE)}, ${join(outDir, TABLE_FILE)}`,
+  ].join("\n");
+}
+
+/** The metric table alone. */
+export function formatMetrics(metrics: Record<string, number>): string {
   const names = Object.keys(metrics);
+  if (names.length === 0) return "(no metrics)";
   const width = Math.max(6, ...names.map((n) => n.length));
-  lines.push(`${"metric".padEnd(width)}  value`);
-  lines.push(`${"-".repeat(width)}  ${"-".repeat(12)}`);
-  for (const n of names) lines.push(`${n.padEnd(width)}  ${formatNumber(metrics[n])}`);
-  if (names.length === 0) lines.push("(no metrics)");
-  lines.push("", `results: ${join(outDir, METRICS_FILE)}, ${join(outDir, TABLE_FILE)}`);
-  return lines.join("\n");
+  return [`${"metric".padEnd(width)}  value`, `${"-".repeat(width)}  ${"-".repeat(12)}`, ...names.map((n) => `${n.padEnd(width)}  ${formatNumber(metrics[n])}`)].join("\n");
 }
 
 function formatNumber(v: number): string {

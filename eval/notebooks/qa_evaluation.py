@@ -27,7 +27,7 @@ PARAMETERS = {
     "dataset": "",  # JSON rows, or a path to a .jsonl file; default: the lab's bundled two rows
     "inputs_column": "inputs",
     "targets_column": "ground_truth",  # empty: no targets, no exact_match
-    "experiment": "",  # MLflow experiment path; default: the active/lab experiment
+    "experiment": "",  # MLflow experiment id or path; default: the notebook's own experiment
     "deployment": "",  # default: AZURE_OPENAI_DEPLOYMENT
     "table_dir": "",  # where to write the table when it is too large to return inline
     "max_inline_rows": "500",
@@ -124,8 +124,11 @@ def openai_qa(inputs):
 
 # COMMAND ----------
 
-if params["experiment"]:
-    mlflow.set_experiment(params["experiment"])
+experiment = params["experiment"].strip()
+if experiment.isdigit():
+    mlflow.set_experiment(experiment_id=experiment)
+elif experiment:
+    mlflow.set_experiment(experiment)
 
 with mlflow.start_run() as run:
     mlflow.log_params({"deployment": deployment, "system_prompt": SYSTEM_PROMPT, "rows": len(rows)})

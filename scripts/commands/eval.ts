@@ -6,7 +6,12 @@ import { Readability } from "../../eval/metrics/readability/index.ts";
 import { MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
 import { SetupError, createAsk } from "../../eval/model/openai-qa.ts";
-import { formatSummary } from "../../eval/report.ts";
+import { formatMetrics, formatSummary } from "../../eval/report.ts";
+import { DatabricksError } from "../databricks/client.ts";
+import { ClusterWaitError } from "../databricks/cluster.ts";
+import { RemoteEvalError, evaluateOnDatabricks } from "../databricks/remote-eval.ts";
+import { labOutputs } from "../lab-state.ts";
+import { StepReporter } from "../step-reporter.ts";
 import { runEvaluation } from "../../eval/run.ts";
 import { type Command, EXIT, type Io, UsageError, parseFlags, positiveInt } from "./command.ts";
 
@@ -36,10 +41,39 @@ metrics and output:
   --resume DIR            continue an interrupted run in DIR: only unfinished rows are asked
   --json                  print metrics.json to stdout instead of the summary
   --quiet                 no progress line
+where:
+  --on local|databricks   databricks: run the lab's notebook on the lab's cluster (MLflow itself), started if
+                          needed, and bring metrics.json and eval_results_table.json home (default: local)
 exit: 0 done · 1 some rows failed (resume with --resume DIR) · 2 bad input or setup`;
 
 function timestampDir(cwd: string): string {
   return join(cwd, "runs", new Date().toISOString().replace(/[:.]/g, "-").replace("Z", ""));
+}
+
+async function evalOnDatabricks(
+  io: Io,
+  o: { data?: string; inputs: string; targets?: string; outDir: string; json?: boolean; quiet?: boolean },
+): Promise<number> {
+  const lab = await labOutputs(io.cwd, io.env);
+  if (!lab) throw new SetupError("the lab is not deployed here: run `evallab up` first (or `npm run lab`)");
+  const ui = new StepReporter(io.isTTY && !o.quiet, io.err);
+  try {
+    const r = await evaluateOnDatabricks({
+      lab,
+      env: io.env,
+      data: o.data,
+      columns: { inputs: o.inputs, targets: o.targets },
+      outDir: o.outDir,
+      onTick: (t) => ui.status(t),
+      pollMs: Number(io.env.LAB_POLL_MS) || undefined,
+    });
+    ui.stop();
+    io.out(o.json ? JSON.stringify(r.metrics, null, 2) : formatMetrics(r.metrics));
+    io.err(`results: ${o.outDir}\nMLflow run: ${r.runUrl}`);
+    return EXIT.ok;
+  } finally {
+    ui.stop();
+  }
 }
 
 export const evalCommand: Command = {
@@ -63,6 +97,7 @@ export const evalCommand: Command = {
         resume: { type: "string" },
         json: { type: "boolean" },
         quiet: { type: "boolean" },
+        on: { type: "string" },
       });
       if (values.help) {
         io.out(HELP);
@@ -87,6 +122,13 @@ export const evalCommand: Command = {
       const apiVersion = values["api-version"] ?? io.env.AZURE_OPENAI_API_VERSION ?? config.apiVersion;
       const maxTokens = values["max-tokens"] ? positiveInt("eval", "--max-tokens", values["max-tokens"], 0) : undefined;
       const outDir = resolve(io.cwd, values.resume ?? values.out ?? timestampDir(io.cwd));
+
+      const where = values.on ?? "local";
+      if (where !== "local" && where !== "databricks") throw new UsageError(`evallab eval: --on must be local or databricks, got "${where}"`);
+      if (where === "databricks") {
+        if (values.predictions) throw new UsageError("evallab eval: --predictions scores locally; drop --on databricks");
+        return await evalOnDatabricks(io, { data: values.data ? data : undefined, inputs: values["inputs-column"] ?? "inputs", targets, outDir, json: values.json, quiet: values.quiet });
+      }
 
       const result = await runEvaluation({
         data,
@@ -129,6 +171,10 @@ export const evalCommand: Command = {
       }
       return EXIT.ok;
     } catch (e) {
+      if (e instanceof RemoteEvalError || e instanceof DatabricksError || e instanceof ClusterWaitError) {
+        io.err(`error: ${e.message}`);
+        return EXIT.remains;
+      }
       if (e instanceof UsageError || e instanceof DataError || e instanceof SetupError || e instanceof MetricSelectionError) {
         io.err(`error: ${e.message}`);
         return EXIT.usage;

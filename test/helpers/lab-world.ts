@@ -11,6 +11,7 @@ import { REPO_ROOT } from "./tmp.ts";
 
 export const FAKE_TERRAFORM = join(REPO_ROOT, "test", "fakes", "bin", "terraform");
 export const CLUSTER_ID = "1129-101500-lab0001";
+export const NOTEBOOK_PATH = "/Users/ana@example.com/evallab/qa_evaluation";
 
 export interface LabWorld {
   cwd: string;
@@ -46,6 +47,8 @@ export async function labWorld(): Promise<LabWorld> {
         cluster_url: `${dbx.url}/#setting/clusters/${CLUSTER_ID}/configuration`,
         experiment_id: "4242",
         experiment_url: `${dbx.url}/ml/experiments/4242`,
+        notebook_path: NOTEBOOK_PATH,
+        notebook_url: `${dbx.url}/#notebook/77`,
       },
     }),
   );

@@ -1,0 +1,139 @@
+// `evallab eval --on databricks` against the fake workspace; the success path runs the real notebook.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type NotebookExecution, installJobs } from "../fakes/databricks-jobs.ts";
+import { runCli } from "../helpers/cli.ts";
+import { READABILITY_ENV } from "../helpers/eval-env.ts";
+import { CLUSTER_ID, type LabWorld, NOTEBOOK_PATH, labWorld } from "../helpers/lab-world.ts";
+import { runPython, tiktokenCache } from "../helpers/python.ts";
+import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+
+const NOTEBOOK = join(REPO_ROOT, "eval", "notebooks", "qa_evaluation.py");
+const worlds: LabWorld[] = [];
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.stop();
+});
+
+async function deployedWorld(): Promise<LabWorld> {
+  const w = await labWorld();
+  worlds.push(w);
+  const up = await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env });
+  if (up.code !== 0) throw new Error(up.stderr);
+  return w;
+}
+
+/** The fake cluster's notebook runner: the real notebook under the venv's Python and real MLflow. */
+function realNotebook(w: LabWorld, workspaceRoot: string) {
+  const scratch = tempDir();
+  const toLocal = (p: string) => (p.startsWith("/Workspace") ? join(workspaceRoot, p.slice("/Workspace".length)) : p);
+  return async (path: string, params: Record<string, string>): Promise<NotebookExecution> => {
+    if (path !== NOTEBOOK_PATH) return { error: `Notebook not found: ${path}` };
+    const args = [NOTEBOOK, "--experiment", `databricks-experiment-${params.experiment}`];
+    for (const k of ["inputs_column", "targets_column", "max_inline_rows"]) if (params[k] !== undefined) args.push(`--${k.replace("_", "-")}`, params[k]);
+    if (params.dataset) args.push("--dataset", toLocal(params.dataset));
+    if (params.table_dir) args.push("--table-dir", toLocal(params.table_dir));
+    const r = await runPython(args, {
+      cwd: scratch,
+      env: {
+        HOME: scratch,
+        NLTK_DATA: READABILITY_ENV.NLTK_DATA,
+        TIKTOKEN_CACHE_DIR: tiktokenCache(join(scratch, "tiktoken")),
+        MLFLOW_TRACKING_URI: `sqlite:///${join(scratch, "mlflow.db")}`,
+        // The cluster's spark_env_vars (the key resolved from the secret scope).
+        AZURE_OPENAI_ENDPOINT: w.openai.url,
+        AZURE_OPENAI_API_KEY: w.openai.opts.apiKey,
+        AZURE_OPENAI_API_VERSION: "2024-10-21",
+        AZURE_OPENAI_DEPLOYMENT: "gpt-35-turbo",
+      },
+    });
+    const line = r.stdout.split("\n").find((l) => l.startsWith("EVALLAB_NOTEBOOK_EXIT "));
+    if (r.code !== 0 || !line) return { error: r.stderr.trim().split("\n").pop(), errorTrace: r.stderr };
+    const exit = JSON.parse(line.slice("EVALLAB_NOTEBOOK_EXIT ".length));
+    if (exit.table_path) exit.table_path = `/Workspace${exit.table_path.slice(workspaceRoot.length)}`;
+    return { result: JSON.stringify(exit) };
+  };
+}
+
+describe("evallab eval --on databricks", () => {
+  it("starts the terminated cluster, runs the deployed notebook once, and brings MLflow's results home", async () => {
+    const w = await deployedWorld();
+    w.dbx.clusters.get(CLUSTER_ID)!.state = "TERMINATED";
+    const root = tempDir();
+    const jobs = installJobs(w.dbx, { execute: realNotebook(w, root), workspaceRoot: root });
+    const out = join(w.cwd, "remote");
+    const r = await runCli(["eval", "--on", "databricks", "--out", out], { cwd: w.cwd, env: w.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(w.dbx.calls.filter((c) => c.path === "/api/2.1/clusters/start")).toHaveLength(1);
+    expect(jobs.runs.size).toBe(1);
+    const submit = w.dbx.calls.find((c) => c.path === "/api/2.2/jobs/runs/submit")?.body as Record<string, any>;
+    expect(submit.tasks[0]).toMatchObject({ existing_cluster_id: CLUSTER_ID, notebook_task: { notebook_path: NOTEBOOK_PATH, source: "WORKSPACE" } });
+    expect(submit.idempotency_token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(w.openai.completed.map((q) => q.messages[1].content)).toEqual(["What is MLflow?", "What is Spark?"]);
+
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    expect(Object.keys(metrics)).toContain("flesch_kincaid_grade_level/v1/mean");
+    const table = JSON.parse(readFileSync(join(out, "eval_results_table.json"), "utf8"));
+    expect(table.columns.slice(0, 4)).toEqual(["inputs", "ground_truth", "outputs", "token_count"]);
+    expect(r.stderr).toMatch(new RegExp(`MLflow run: ${w.dbx.url}/ml/experiments/\\d+/runs/[0-9a-f]{32}`));
+
+    // Local and cluster results side by side.
+    const local = join(w.cwd, "local");
+    expect((await runCli(["eval", "--out", local, "--endpoint", w.openai.url, "--api-key", w.openai.opts.apiKey], { cwd: w.cwd, env: w.env })).code).toBe(0);
+    const cmp = await runCli(["compare", local, out, "--json"], { cwd: w.cwd, env: w.env });
+    expect(cmp.code, cmp.stderr).toBe(0);
+    const rows = JSON.parse(cmp.stdout) as { metric: string; a: number; b: number; diff: number }[];
+    const fk = rows.find((x) => x.metric === "flesch_kincaid_grade_level/v1/mean");
+    expect(Math.abs(fk?.diff ?? 1)).toBeLessThanOrEqual(1e-9);
+  }, 240_000);
+
+  it("uploads a dataset too large for a notebook parameter and passes its path", async () => {
+    const w = await deployedWorld();
+    const root = tempDir();
+    let seen: Record<string, string> = {};
+    installJobs(w.dbx, {
+      workspaceRoot: root,
+      execute: async (_p, params) => {
+        seen = params;
+        const file = join(root, params.dataset.slice("/Workspace".length));
+        const n = readFileSync(file, "utf8").trim().split("\n").length;
+        return { result: JSON.stringify({ run_id: "r".repeat(32), experiment_id: "4242", metrics: { rows: n }, table: { columns: ["inputs", "outputs"], data: [] } }) };
+      },
+    });
+    const data = join(w.cwd, "big.jsonl");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(data, Array.from({ length: 400 }, (_, i) => JSON.stringify({ inputs: `A longer question number ${i} about MLflow?` })).join("\n"));
+    const r = await runCli(["eval", "--on", "databricks", "--data", data, "--out", join(w.cwd, "o")], { cwd: w.cwd, env: w.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen.dataset).toMatch(/^\/Workspace\/Users\/ana@example\.com\/evallab\/datasets\/[0-9a-f]{16}\.jsonl$/);
+    expect(JSON.parse(readFileSync(join(w.cwd, "o", "metrics.json"), "utf8"))).toEqual({ rows: 400 });
+    expect(w.dbx.calls.some((c) => c.path === "/api/2.0/workspace/import")).toBe(true);
+  }, 120_000);
+
+  it("prints the notebook's error and the run page on failure, and exits non-zero", async () => {
+    const w = await deployedWorld();
+    installJobs(w.dbx, {
+      workspaceRoot: tempDir(),
+      execute: async () => ({ error: "KeyError: 'AZURE_OPENAI_API_KEY'", errorTrace: "Traceback (most recent call last):\n  File \"<command-1>\", line 3\nKeyError: 'AZURE_OPENAI_API_KEY'" }),
+    });
+    const r = await runCli(["eval", "--on", "databricks", "--out", join(w.cwd, "o")], { cwd: w.cwd, env: w.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the notebook run failed \(FAILED\): KeyError: 'AZURE_OPENAI_API_KEY'/);
+    expect(r.stderr).toMatch(/run page: http:\/\/127\.0\.0\.1:\d+\/#job\/runs\/\d+/);
+    expect(existsSync(join(w.cwd, "o", "metrics.json"))).toBe(false);
+  }, 120_000);
+
+  it("survives lost connections while submitting and polling without running twice", async () => {
+    const w = await deployedWorld();
+    const jobs = installJobs(w.dbx, {
+      workspaceRoot: tempDir(),
+      dropSubmitResponses: 1,
+      dropGets: 2,
+      execute: async () => ({ result: JSON.stringify({ run_id: "f".repeat(32), experiment_id: "4242", metrics: { "exact_match/v1": 0 }, table: { columns: ["inputs"], data: [["q"]] } }) }),
+    });
+    const r = await runCli(["eval", "--on", "databricks", "--out", join(w.cwd, "o")], { cwd: w.cwd, env: w.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(w.dbx.calls.filter((c) => c.path === "/api/2.2/jobs/runs/submit").length).toBe(2);
+    expect(jobs.runs.size).toBe(1);
+  }, 120_000);
+});
