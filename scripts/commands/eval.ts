@@ -1,11 +1,14 @@
 // `evallab eval`: MLflow's question-answering evaluation of an Azure OpenAI deployment.
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { ConfigError, DEFAULTS, loadConfig } from "../../stacks/config.ts";
 import { DataError } from "../../eval/data/readers.ts";
 import { Readability } from "../../eval/metrics/readability/index.ts";
 import { MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
-import { SetupError, createAsk } from "../../eval/model/openai-qa.ts";
+import { SYSTEM_PROMPT, SetupError, createAsk } from "../../eval/model/openai-qa.ts";
+import { MlflowError } from "../mlflow/client.ts";
+import { logEvaluation, sha256File } from "../mlflow/log-run.ts";
+import { resolveMlflowTarget } from "../mlflow/target.ts";
 import { formatMetrics, formatSummary } from "../../eval/report.ts";
 import { DatabricksError } from "../databricks/client.ts";
 import { ClusterWaitError } from "../databricks/cluster.ts";
@@ -40,6 +43,8 @@ metrics and output:
   --out DIR               results folder (default runs/<timestamp>)
   --resume DIR            continue an interrupted run in DIR: only unfinished rows are asked
   --json                  print metrics.json to stdout instead of the summary
+  --mlflow                log the run to MLflow (params, metrics, tags, the table as an artifact): to
+                          MLFLOW_TRACKING_URI (http/https; MLFLOW_EXPERIMENT_NAME) or the lab's experiment
   --quiet                 no progress line
 where:
   --on local|databricks   databricks: run the lab's notebook on the lab's cluster (MLflow itself), started if
@@ -48,6 +53,25 @@ exit: 0 done · 1 some rows failed (resume with --resume DIR) · 2 bad input or 
 
 function timestampDir(cwd: string): string {
   return join(cwd, "runs", new Date().toISOString().replace(/[:.]/g, "-").replace("Z", ""));
+}
+
+/** Log the finished local results; a failure is reported, never fatal to the results on disk. */
+async function logToMlflow(io: Io, outDir: string, params: Record<string, string>): Promise<boolean> {
+  try {
+    const target = await resolveMlflowTarget(io.cwd, io.env);
+    const { runId, experimentId } = await logEvaluation(target.client, {
+      experimentId: target.experimentId,
+      runName: `evallab ${basename(outDir)}`,
+      outDir,
+      params,
+    });
+    io.err(`MLflow run: ${target.runUrl(experimentId, runId)}`);
+    return true;
+  } catch (e) {
+    if (!(e instanceof MlflowError || e instanceof DatabricksError)) throw e;
+    io.err(`error: could not log to MLflow (${e.message}). The results are safe in ${outDir}; log them later with: evallab eval --resume ${outDir} --mlflow (and the same options)`);
+    return false;
+  }
 }
 
 async function evalOnDatabricks(
@@ -98,6 +122,7 @@ export const evalCommand: Command = {
         json: { type: "boolean" },
         quiet: { type: "boolean" },
         on: { type: "string" },
+        mlflow: { type: "boolean" },
       });
       if (values.help) {
         io.out(HELP);
@@ -156,11 +181,25 @@ export const evalCommand: Command = {
 
       if (values.json) io.out(JSON.stringify(result.metrics, null, 2));
       else io.out(formatSummary(result.metrics, result.counts, result.outDir));
+      let logged = true;
+      if (values.mlflow && !result.fatal) {
+        logged = await logToMlflow(io, outDir, {
+          deployment: values.predictions ? "(static predictions)" : deployment,
+          api_version: apiVersion,
+          dataset: values.data ? data : "bundled lab-qa.jsonl",
+          dataset_sha256: await sha256File(data),
+          system_prompt: SYSTEM_PROMPT,
+          inputs_column: values["inputs-column"] ?? "inputs",
+          ...(targets ? { targets_column: targets } : {}),
+          ...(values.predictions ? { predictions_column: values.predictions } : {}),
+        });
+      }
       if (result.fatal) {
         io.err(`error: ${result.fatal}`);
         io.err(`finished rows are kept in ${outDir}; after fixing it, continue with: evallab eval --resume ${outDir}`);
         return EXIT.setup;
       }
+      if (!logged) return EXIT.remains;
       if (result.counts.failed > 0) {
         const first = result.failedRows[0];
         io.err(

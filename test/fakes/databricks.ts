@@ -29,6 +29,8 @@ export class FakeDatabricks {
   private server?: Server;
   /** Extra route handlers (jobs, workspace, MLflow) added by tests that need them. */
   readonly routes: ((req: IncomingMessage, res: ServerResponse, body: unknown, url: URL) => boolean)[] = [];
+  /** Handlers that see raw bodies before workspace auth (signed storage URLs). */
+  readonly rawRoutes: ((req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean)[] = [];
 
   async start(): Promise<this> {
     const { server, url } = await startServer((req, res, body) => this.handle(req, res, body));
@@ -55,6 +57,7 @@ export class FakeDatabricks {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, raw: string) {
+    for (const route of this.rawRoutes) if (route(req, res, Buffer.from(raw, "utf8"))) return;
     const url = new URL(`${this.url}${req.url ?? "/"}`);
     let body: Record<string, unknown> = {};
     if (raw) {
