@@ -1,5 +1,6 @@
 // The `evallab` command: a table of subcommands; each parses its own flags and calls into modules.
 import { evalCommand } from "./commands/eval.ts";
+import { extendCommand } from "./commands/extend.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { downCommand } from "./commands/down.ts";
 import { labCommand } from "./commands/lab.ts";
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   preflight: preflightCommand,
   up: upCommand,
   status: statusCommand,
+  extend: extendCommand,
   eval: evalCommand,
   compare: compareCommand,
   down: downCommand,

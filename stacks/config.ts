@@ -32,6 +32,7 @@ export const DEFAULTS = {
   // openai 1.42.0 crashes with httpx >= 0.28 (`proxies` TypeError); textstat pinned so cluster and local scores agree.
   clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11"],
   tags: {} as Record<string, string>,
+  expiresIn: "8h",
 } as const;
 
 const regionSchema = z.preprocess(
@@ -66,7 +67,18 @@ const settingsSchema = z.strictObject({
     .max(10000, "must be 10-10000 (Databricks' allowed range)"),
   clusterLibraries: z.array(z.string().min(1)).min(1, "must name at least one PyPI package"),
   tags: z.record(z.string().min(1).max(512), z.string().max(256)),
+  expiresIn: z
+    .string()
+    .regex(/^(off|\d+[mhd])$/, "must be a duration such as 90m, 8h or 2d, or off")
+    .refine((v) => v === "off" || (durationMs(v) >= 30 * 60_000 && durationMs(v) <= 30 * 86_400_000), "must be between 30m and 30d (the teardown checks every 15 minutes)"),
 });
+
+/** "90m" / "8h" / "2d" → milliseconds. */
+export function durationMs(text: string): number {
+  const m = /^(\d+)([mhd])$/.exec(text.trim());
+  if (!m) return Number.NaN;
+  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "m" | "h" | "d"];
+}
 
 export type LabSettings = z.infer<typeof settingsSchema>;
 
@@ -80,6 +92,8 @@ export interface LabNames {
   secretScope: string;
   cluster: string;
   experiment: string;
+  teardownGroup: string;
+  teardownWorkflow: string;
 }
 
 export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName"> {
@@ -90,8 +104,10 @@ export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName"
   /** Where the region came from: set by the user, persisted from an earlier draw, or drawn now. */
   regionSource: "configured" | "persisted" | "drawn";
   names: LabNames;
-  /** Every taggable resource gets these: the user's tags plus `lab=<prefix>`. */
+  /** Every taggable resource gets these: the user's tags plus `lab=<prefix>` (and `expires-at`). */
   allTags: Record<string, string>;
+  /** When the teardown removes the lab (ISO 8601, UTC); undefined with `expiresIn: off`. */
+  deadline?: string;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +170,8 @@ export interface LoadOptions {
 interface Choices {
   region?: LabRegion;
   suffix?: string;
+  deadline?: string;
+  deployedAt?: string;
   [other: string]: unknown;
 }
 
@@ -181,6 +199,38 @@ export function writeChoices(rootDir: string, update: Choices): Choices {
   writeFileSync(tmp, `${JSON.stringify(merged, null, 2)}\n`);
   renameSync(tmp, file);
   return merged;
+}
+
+/** Forget persisted choices (e.g. the deadline once the lab is down). */
+export function clearChoices(rootDir: string, keys: string[]): void {
+  if (!existsSync(choicesPath(rootDir))) return;
+  const current = readChoices(rootDir);
+  for (const k of keys) delete current[k];
+  mkdirSync(join(rootDir, STATE_DIR), { recursive: true });
+  const file = choicesPath(rootDir);
+  writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(current, null, 2)}\n`);
+  renameSync(`${file}.${process.pid}.tmp`, file);
+}
+
+/** The lab's Terraform state exists: it is (or was being) deployed from this folder. */
+export function labDeployed(rootDir: string): boolean {
+  return existsSync(join(rootDir, "terraform.lab.tfstate"));
+}
+
+/**
+ * The teardown deadline: fixed once and persisted, so later synths do not move it; a stale one (past,
+ * for a lab that is not deployed) is replaced, so a lab synthesized long ago is not removed at once.
+ */
+export function resolveDeadline(rootDir: string, expiresIn: string, persisted: string | undefined, now = Date.now()): { deadline?: string; changed: boolean } {
+  if (expiresIn === "off") return { deadline: undefined, changed: false };
+  const at = persisted ? Date.parse(persisted) : Number.NaN;
+  if (Number.isFinite(at) && (at > now || labDeployed(rootDir))) return { deadline: isoSeconds(at), changed: false };
+  return { deadline: isoSeconds(now + durationMs(expiresIn)), changed: true };
+}
+
+/** ISO 8601 UTC to the second ("2026-11-29T20:11:09Z"), the form tags and the workflow use. */
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
 function readConfigFile(rootDir: string, problems: string[]): Record<string, unknown> {
@@ -223,6 +273,8 @@ export function deriveNames(prefix: string, suffix: string): LabNames {
     secretScope: `${prefix}-lab`,
     cluster: `${prefix}-single-node`,
     experiment: `${prefix}-qa-evaluation`,
+    teardownGroup: `rg-${stem}-teardown`,
+    teardownWorkflow: `la-${stem}-teardown`,
   };
 }
 
@@ -235,6 +287,8 @@ const NAME_RULES: Record<keyof LabNames, { re: RegExp; rule: string }> = {
   secretScope: { re: /^[\w.@-]{1,128}$/, rule: "1-128 letters, digits, '_', '-', '.', '@'" },
   cluster: { re: /^.{1,100}$/, rule: "1-100 characters" },
   experiment: { re: /^[^/]{1,200}$/, rule: "1-200 characters without '/'" },
+  teardownGroup: { re: /^[-\w.()]{1,89}[-\w()]$/, rule: "1-90 letters, digits, '-', '_', '.', '()'" },
+  teardownWorkflow: { re: /^[-\w.()]{1,80}$/, rule: "1-80 letters, digits, '-', '_', '.', '()'" },
 };
 
 export function checkNames(names: LabNames): string[] {
@@ -292,6 +346,8 @@ export function loadConfig({ rootDir, env = process.env, persist = true }: LoadO
   const update: Choices = {};
   if (suffix !== choices.suffix) update.suffix = suffix;
   if (!settings.region && region !== choices.region) update.region = region;
+  const { deadline, changed } = resolveDeadline(rootDir, settings.expiresIn, choices.deadline);
+  if (changed) update.deadline = deadline;
   if (persist && Object.keys(update).length > 0) writeChoices(rootDir, update);
 
   const names = deriveNames(settings.prefix, suffix);
@@ -305,7 +361,8 @@ export function loadConfig({ rootDir, env = process.env, persist = true }: LoadO
     deploymentName: settings.deploymentName ?? settings.model,
     suffix,
     names,
-    allTags: { ...settings.tags, lab: settings.prefix },
+    allTags: { ...settings.tags, lab: settings.prefix, ...(deadline ? { "expires-at": deadline } : {}) },
+    deadline,
   };
 }
 

@@ -2,7 +2,8 @@
 // the resource group, the workspace's managed group, and any soft-deleted OpenAI account (purged).
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { choicesPath, type LabConfig } from "../../stacks/config.ts";
+import { choicesPath, clearChoices, type LabConfig } from "../../stacks/config.ts";
+import { TEARDOWN_STACK } from "../../stacks/teardown-stack.ts";
 import { DATABRICKS_STACK } from "../../stacks/databricks-stack.ts";
 import { LAB_STACK } from "../../stacks/lab-stack.ts";
 import { subscriptionId } from "../azure/credentials.ts";
@@ -17,7 +18,7 @@ import { UpFailed, reportLifecycleError } from "./up.ts";
 
 const HELP = `usage: evallab down [--json]
 
-Removes the lab: \`cdktf destroy\` of lab-databricks, then lab (then lab-teardown if present), then
+Removes the lab: \`cdktf destroy\` of lab-teardown (if present), lab-databricks, then lab, then
 verifies through Azure Resource Manager that the resource group and the workspace's managed resource
 group are gone and that no soft-deleted OpenAI account of the lab remains (it purges one if found, so
 the name and quota are free at once). Running it twice is harmless.
@@ -34,13 +35,15 @@ export interface DownReport {
 }
 
 /** What ARM still shows of the lab, purging a soft-deleted account on the way. */
-export async function verifyGone(facts: AzureFacts, config: LabConfig, sub: string): Promise<DownReport> {
+export async function verifyGone(facts: AzureFacts, config: LabConfig, sub: string, teardown = false): Promise<DownReport> {
   const removed: string[] = [];
   const remaining: Remaining[] = [];
-  for (const [label, name] of [
+  const groups: [string, string][] = [
     ["resource group", config.names.resourceGroup],
     ["managed resource group", config.names.managedResourceGroup],
-  ] as const) {
+    ...(teardown ? ([["teardown resource group", config.names.teardownGroup]] as [string, string][]) : []),
+  ];
+  for (const [label, name] of groups) {
     if (await facts.resourceGroup(name)) {
       remaining.push({ what: `${label} ${name}`, command: `az group delete --name ${name} --subscription ${sub} --yes` });
     } else removed.push(`${label} ${name}`);
@@ -71,7 +74,9 @@ export async function labDown(io: Io): Promise<DownReport> {
   const logFile = logPath(io.cwd, "down");
   const ui = new StepReporter(io.isTTY, io.err);
 
-  for (const stack of [DATABRICKS_STACK, LAB_STACK]) {
+  // The teardown first (so it cannot fire mid-way), then dependants before the lab itself.
+  const hasTeardown = Boolean(config.deadline) || existsSync(join(io.cwd, `terraform.${TEARDOWN_STACK}.tfstate`));
+  for (const stack of [...(hasTeardown ? [TEARDOWN_STACK] : []), DATABRICKS_STACK, LAB_STACK]) {
     io.err(`destroying ${stack}…`);
     // One stack at a time, dependants first: the order is ours, not the CLI's.
     const r = await runCdktf(["destroy", stack, "--auto-approve", "--ignore-missing-stack-dependencies"], {
@@ -96,7 +101,9 @@ export async function labDown(io: Io): Promise<DownReport> {
   }
   ui.stop();
   io.err("verifying through Azure Resource Manager…");
-  return verifyGone(facts, config, sub);
+  const report = await verifyGone(facts, config, sub, hasTeardown);
+  if (report.remaining.length === 0) clearChoices(io.cwd, ["deadline", "deployedAt"]);
+  return report;
 }
 
 export function renderDown(report: DownReport): string {

@@ -11,8 +11,8 @@ import { reportLifecycleError } from "./up.ts";
 
 const HELP = `usage: evallab status [--json]
 
-Whether the lab is deployed, its region and age, the cluster's state, and an estimate of the cost
-so far (cluster time at list prices; see the README).`;
+Whether the lab is deployed, its region and age, the cluster's state, the teardown's deadline and time
+left, and an estimate of the cost so far (cluster time at list prices; see the README).`;
 
 export interface LabStatus {
   deployed: boolean;
@@ -24,6 +24,9 @@ export interface LabStatus {
   costPerHourUsd?: number;
   workspaceUrl?: string;
   experimentUrl?: string;
+  /** The teardown's deadline (ISO, UTC) and the time left; absent with expiresIn: off. */
+  deadline?: string;
+  timeLeftMs?: number;
 }
 
 export async function labStatus(io: Io, now = Date.now()): Promise<LabStatus> {
@@ -41,6 +44,8 @@ export async function labStatus(io: Io, now = Date.now()): Promise<LabStatus> {
     costPerHourUsd: perHour,
     workspaceUrl: outputs.workspaceUrl,
     experimentUrl: outputs.experimentUrl,
+    deadline: config.deadline,
+    timeLeftMs: config.deadline ? Date.parse(config.deadline) - now : undefined,
   };
   if (outputs.clusterId) {
     try {
@@ -62,6 +67,7 @@ export function renderStatus(s: LabStatus): string {
     `deployed   yes, in ${s.region}${s.ageMs !== undefined ? `, ${formatDuration(s.ageMs)} ago (${s.deployedAt})` : ""}`,
     `cluster    ${s.cluster ? `${s.cluster.state}${s.cluster.runningForMs !== undefined ? ` for ${formatDuration(s.cluster.runningForMs)}` : ""}` : "not deployed"}`,
     `cost       about ${formatUsd(s.costSoFarUsd ?? 0)} in the current cluster session (${formatUsd(s.costPerHourUsd ?? Number.NaN)}/hour while it runs; estimate)`,
+    `teardown   ${s.deadline ? `${s.deadline} (${(s.timeLeftMs ?? 0) > 0 ? `in ${formatDuration(s.timeLeftMs ?? 0)}` : "due now"}); \`evallab extend 2h\` moves it` : "off (the lab stays until `evallab down`)"}`,
     `workspace  ${s.workspaceUrl}`,
     `experiment ${s.experimentUrl ?? "?"}`,
   ].join("\n");

@@ -1,6 +1,7 @@
 // `evallab up`: preflight, deploy both stacks through the cdktf CLI, wait for the cluster and its
 // libraries, then say where everything is, what it costs and how to remove it.
-import { writeChoices } from "../../stacks/config.ts";
+import { durationMs, isoSeconds, labDeployed, writeChoices } from "../../stacks/config.ts";
+import { TEARDOWN_STACK } from "../../stacks/teardown-stack.ts";
 import { DATABRICKS_STACK } from "../../stacks/databricks-stack.ts";
 import { LAB_STACK } from "../../stacks/lab-stack.ts";
 import { ArmError } from "../azure/arm-client.ts";
@@ -19,7 +20,8 @@ import { preflight, renderPreflight } from "./preflight.ts";
 const HELP = `usage: evallab up [--skip-preflight] [--no-wait]
 
 Stands up the lab: preflight (quota, models, providers; picks the region), then
-\`cdktf deploy lab lab-databricks --auto-approve\`, then waits until the cluster is RUNNING and its
+\`cdktf deploy lab lab-databricks lab-teardown --auto-approve\` (no lab-teardown with expiresIn: off),
+then waits until the cluster is RUNNING and its
 libraries are INSTALLED. Prints the endpoints, the running cost per hour and the \`down\` command.
 The full Terraform log is kept under .evallab/logs/ (its path is printed on failure).
 
@@ -54,6 +56,12 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
     io.err(`  region ${outcome.region}${outcome.moved ? " (drawn among the passing regions, saved)" : ""}; all checks passed`);
     config = labConfig(io); // the region may have just been chosen
   }
+  // The deadline counts from this deployment, not from an earlier synth.
+  if (config.deadline && !labDeployed(io.cwd)) {
+    writeChoices(io.cwd, { deadline: isoSeconds(Date.now() + durationMs(config.expiresIn)) });
+    config = labConfig(io);
+  }
+  const stacks = [LAB_STACK, DATABRICKS_STACK, ...(config.deadline ? [TEARDOWN_STACK] : [])];
   const sub = subscriptionId(io.env);
   if (!sub) {
     throw new UpFailed(
@@ -64,12 +72,13 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
   const env = { ...io.env, ARM_SUBSCRIPTION_ID: sub };
   const logFile = logPath(io.cwd, "up");
   const ui = new StepReporter(io.isTTY, io.err);
-  io.err(`deploying ${LAB_STACK} and ${DATABRICKS_STACK} to ${config.region}…`);
-  let result = await runCdktf(["deploy", LAB_STACK, DATABRICKS_STACK, "--auto-approve"], { cwd: io.cwd, env, logFile, stacks: [LAB_STACK, DATABRICKS_STACK], onEvent: (e) => ui.onCdktf(e) });
+  io.err(`deploying ${stacks.join(", ")} to ${config.region}…`);
+  const deploy = () => runCdktf(["deploy", ...stacks, "--auto-approve"], { cwd: io.cwd, env, logFile, stacks, onEvent: (e) => ui.onCdktf(e) });
+  let result = await deploy();
   let failure = result.exitCode === 0 ? undefined : translateDeployError(result.output, config);
   if (failure?.retry) {
     ui.done(`${failure.message} Retrying once.`);
-    result = await runCdktf(["deploy", LAB_STACK, DATABRICKS_STACK, "--auto-approve"], { cwd: io.cwd, env, logFile, stacks: [LAB_STACK, DATABRICKS_STACK], onEvent: (e) => ui.onCdktf(e) });
+    result = await deploy();
     failure = result.exitCode === 0 ? undefined : translateDeployError(result.output, config);
   }
   ui.stop();
@@ -99,6 +108,9 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
       `  cluster           ${outputs.clusterUrl ?? "?"}`,
       `  experiment        ${outputs.experimentUrl ?? "?"}`,
       `  cost              about ${formatUsd(cost.clusterPerHour)}/hour while the cluster runs (${cost.breakdown})`,
+      config.deadline
+        ? `  removed at        ${config.deadline} by the lab-teardown stack (extend with \`evallab extend 2h\`)`
+        : "  removed at        never automatically (expiresIn: off)",
       "",
       "Evaluate with `evallab eval` (or `npm run lab`); remove everything with `evallab down`.",
     ].join("\n"),

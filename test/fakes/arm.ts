@@ -26,11 +26,16 @@ export interface FakeArmState {
   computeUsage: Record<string, Record<string, { current: number; limit: number }>>;
   vmSkus: { name: string; family: string; vcpus: number; restrictedIn?: string[] }[];
   deletedAccounts: { name: string; location: string; resourceGroup: string }[];
-  /** Resource group name → location; a group's managed groups vanish with it. */
-  resourceGroups: Map<string, { location: string; managed?: string[]; tags?: Record<string, string> }>;
+  /**
+   * Resource group name → location; deleting a group also removes its `managed` groups (the Databricks
+   * workspace's) and soft-deletes the Cognitive Services `accounts` in it, as Azure does.
+   */
+  resourceGroups: Map<string, { location: string; managed?: string[]; accounts?: string[]; tags?: Record<string, string> }>;
   pageSize: number;
   /** GETs of an operation before it reports done. */
   pollsUntilDone: number;
+  /** ARM finishes a deletion on its own after this long, polled or not. */
+  backgroundMs: number;
 }
 
 const API_VERSIONS: [RegExp, string[]][] = [
@@ -77,6 +82,7 @@ export function defaultArmState(): FakeArmState {
     resourceGroups: new Map(),
     pageSize: 2,
     pollsUntilDone: 1,
+    backgroundMs: 30,
   };
 }
 
@@ -150,8 +156,14 @@ export class FakeArm {
       next?.searchParams.set("$skiptoken", String(skip + this.state.pageSize));
       return reply(200, { value, ...(next ? { nextLink: next.toString() } : {}) });
     };
-    const longRunning = (done: () => void) => {
+    const longRunning = (work: () => void) => {
       const id = `op${++this.opSeq}`;
+      let finished = false;
+      const done = () => {
+        if (!finished) work();
+        finished = true;
+      };
+      setTimeout(done, this.state.backgroundMs).unref();
       this.operations.set(id, { polls: 0, done });
       reply(202, "", { location: `${this.url}${sub}/operationresults/${id}?api-version=2021-04-01`, "retry-after": "0" });
     };
@@ -240,7 +252,12 @@ export class FakeArm {
       const i = this.state.deletedAccounts.findIndex((a) => a.name === name && a.location === loc && a.resourceGroup === rg);
       if (i < 0) return error(404, "ResourceNotFound", `The deleted account '${name}' was not found.`);
       if (req.method === "GET") return reply(200, { name, location: loc });
-      if (req.method === "DELETE") return longRunning(() => this.state.deletedAccounts.splice(this.state.deletedAccounts.findIndex((a) => a.name === name), 1));
+      if (req.method === "DELETE") {
+        return longRunning(() => {
+          const at = this.state.deletedAccounts.findIndex((a) => a.name === name && a.location === loc);
+          if (at >= 0) this.state.deletedAccounts.splice(at, 1);
+        });
+      }
     }
     if ((m = /^\/resourcegroups\/([^/]+)$/i.exec(rest))) {
       const name = m[1];
@@ -252,6 +269,7 @@ export class FakeArm {
       if (req.method === "DELETE") {
         return longRunning(() => {
           for (const managed of rg[1].managed ?? []) this.state.resourceGroups.delete(managed);
+          for (const account of rg[1].accounts ?? []) this.state.deletedAccounts.push({ name: account, location: rg[1].location, resourceGroup: rg[0] });
           this.state.resourceGroups.delete(rg[0]);
         });
       }

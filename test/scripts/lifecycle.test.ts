@@ -30,10 +30,13 @@ describe("evallab up", () => {
     const w = await world();
     const r = await runCli(["up"], { cwd: w.cwd, env: w.env });
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(deployOrder(w, "apply")).toEqual(["lab", "lab-databricks"]);
+    const applied = deployOrder(w, "apply");
+    expect(applied[0]).toBe("lab");
+    expect([...applied].sort()).toEqual(["lab", "lab-databricks", "lab-teardown"]);
     expect(r.stderr).toMatch(/all checks passed/);
     expect(r.stderr).toMatch(/\[lab\] created azurerm_resource_group\.rg \(1s\)/);
-    expect(r.stderr).toMatch(/\[lab-databricks\] Apply complete! Resources: 4 added/);
+    expect(r.stderr).toMatch(/\[lab-databricks\] Apply complete! Resources: 6 added/);
+    expect(r.stderr).toMatch(/\[lab-teardown\] Apply complete! Resources: 9 added/);
     expect(r.stderr).toMatch(/cluster RUNNING, libraries INSTALLED/);
     expect(r.stdout).toContain(`OpenAI endpoint   ${w.openai.url}`);
     expect(r.stdout).toContain(`/ml/experiments/4242`);
@@ -101,8 +104,10 @@ describe("evallab status and down", () => {
     w.arm.state.deletedAccounts.push({ name: account, location: "swedencentral", resourceGroup: `rg-evallab-${config.suffix}` });
     const down = await runCli(["down"], { cwd: w.cwd, env: w.env });
     expect(down.code, down.stderr + down.stdout).toBe(0);
-    expect(deployOrder(w, "destroy")).toEqual(["lab-databricks", "lab"]);
+    expect(deployOrder(w, "destroy")).toEqual(["lab-teardown", "lab-databricks", "lab"]);
     expect(down.stdout).toContain(`soft-deleted OpenAI account ${account} (purged)`);
+    expect(down.stdout).toContain(`teardown resource group rg-evallab-${config.suffix}-teardown`);
+    expect(JSON.parse(readFileSync(choicesPath(w.cwd), "utf8")).deadline).toBeUndefined();
     expect(down.stdout).toContain("Nothing of the lab is left.");
     expect(w.arm.state.deletedAccounts).toEqual([]);
     expectNoSecrets(w, down.stdout, down.stderr, st.stdout);
@@ -135,13 +140,71 @@ describe("evallab lab", () => {
     expect(r.stdout).toMatch(/answered 2 · filtered 0 · failed 0/);
     expect(r.stdout).toMatch(/flesch_kincaid_grade_level\/v1\/mean/);
     expect(r.stdout).toContain("Nothing of the lab is left.");
-    expect(deployOrder(w, "destroy")).toEqual(["lab-databricks", "lab"]);
+    expect(deployOrder(w, "destroy")).toEqual(["lab-teardown", "lab-databricks", "lab"]);
     expectNoSecrets(w, r.stdout, r.stderr);
   }, 180_000);
 });
 
+describe("deadline: status and extend", () => {
+  it("shows the deadline and time left, and extend moves it in the teardown's parameter and the tags", async () => {
+    const w = await world();
+    const before = Date.now();
+    expect((await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env })).code).toBe(0);
+    const deadline = JSON.parse(readFileSync(choicesPath(w.cwd), "utf8")).deadline as string;
+    // Fixed at deploy time, 8 hours out (the default expiresIn).
+    expect(Date.parse(deadline) - before).toBeGreaterThan(8 * 3_600_000 - 5000);
+
+    const st = JSON.parse((await runCli(["status", "--json"], { cwd: w.cwd, env: w.env })).stdout);
+    expect(st.deadline).toBe(deadline);
+    expect(st.timeLeftMs).toBeGreaterThan(7.9 * 3_600_000);
+    expect((await runCli(["status"], { cwd: w.cwd, env: w.env })).stdout).toMatch(new RegExp(`teardown\\s+${deadline} \\(in 7h5\\dm\\)`));
+
+    const applied = deployOrder(w, "apply").length;
+    const r = await runCli(["extend", "2h"], { cwd: w.cwd, env: w.env });
+    expect(r.code, r.stderr).toBe(0);
+    const moved = new Date(Date.parse(deadline) + 2 * 3_600_000).toISOString().replace(".000Z", "Z");
+    expect(r.stdout).toContain(`The lab is now removed at ${moved}.`);
+    expect(deployOrder(w, "apply").slice(applied).sort()).toEqual(["lab", "lab-databricks", "lab-teardown"]);
+    const td = JSON.parse(readFileSync(join(w.cwd, "cdktf.out", "stacks", "lab-teardown", "cdk.tf.json"), "utf8"));
+    expect(Object.values(td.resource.azurerm_logic_app_workflow as Record<string, any>)[0].parameters.deadline).toBe(moved);
+    const lab = JSON.parse(readFileSync(join(w.cwd, "cdktf.out", "stacks", "lab", "cdk.tf.json"), "utf8"));
+    expect(Object.values(lab.resource.azurerm_resource_group as Record<string, any>)[0].tags["expires-at"]).toBe(moved);
+  }, 180_000);
+
+  it("after the teardown removed the lab, down still finishes cleanly (gone is not an error)", async () => {
+    const w = await world();
+    expect((await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env })).code).toBe(0);
+    // The teardown ran: no groups in Azure, and the workspace no longer resolves for the databricks provider.
+    const fail = { stack: "lab-databricks", command: "destroy", message: "cannot read cluster: Get \"https://adb-1234.azuredatabricks.net/api/2.1/clusters/get\": dial tcp: lookup adb-1234.azuredatabricks.net: no such host" };
+    const r = await runCli(["down"], { cwd: w.cwd, env: { ...w.env, FAKE_TERRAFORM_FAIL: JSON.stringify(fail) } });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stderr).toMatch(/\[lab-databricks\] its workspace is already gone; state set aside/);
+    expect(r.stdout).toContain("Nothing of the lab is left.");
+    expect(deployOrder(w, "destroy")).toEqual(["lab-teardown", "lab-databricks", "lab"]);
+  }, 120_000);
+
+  it("refuses to extend a lab without a teardown or not deployed, saying why", async () => {
+    const w = await world();
+    const off = await runCli(["extend", "2h"], { cwd: w.cwd, env: { ...w.env, LAB_EXPIRES_IN: "off" } });
+    expect(off.code).toBe(2);
+    expect(off.stderr).toMatch(/no teardown \(expiresIn: off\)/);
+    const notUp = await runCli(["extend", "2h"], { cwd: w.cwd, env: w.env });
+    expect(notUp.code).toBe(2);
+    expect(notUp.stderr).toMatch(/not deployed here/);
+    expect((await runCli(["extend", "soon"], { cwd: w.cwd, env: w.env })).stderr).toMatch(/give one duration such as 90m, 2h or 1d/);
+  });
+
+  it("deploys no teardown stack with expiresIn off", async () => {
+    const w = await world();
+    const r = await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: { ...w.env, LAB_EXPIRES_IN: "off" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(deployOrder(w, "apply")).toEqual(["lab", "lab-databricks"]);
+    expect(r.stdout).toContain("never automatically (expiresIn: off)");
+  }, 120_000);
+});
+
 describe("help and usage", () => {
-  it.each(["up", "down", "status", "preflight", "lab", "eval"])("%s --help exits 0 with a usage line", async (cmd) => {
+  it.each(["up", "down", "status", "preflight", "lab", "eval", "extend", "compare"])("%s --help exits 0 with a usage line", async (cmd) => {
     const r = await runCli([cmd, "--help"], { cwd: "/" });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^usage: evallab ${cmd}`));

@@ -43,8 +43,8 @@ describe("defaults", () => {
       nodeType: "Standard_D4ds_v5",
       autoterminationMinutes: 20,
       clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11"],
-      allTags: { lab: "evallab" },
     });
+    expect(c.allTags).toEqual({ lab: "evallab", "expires-at": c.deadline });
     expect(LAB_REGIONS).toContain(c.region);
     expect(c.suffix).toMatch(/^[a-z0-9]{6}$/);
   });
@@ -66,11 +66,11 @@ describe("sources", () => {
     expect(c.model).toBe("gpt-4o-mini");
     expect(c.deploymentName).toBe("gpt-4o-mini");
     expect(c.databricksSku).toBe("trial");
-    expect(c.allTags).toEqual({ owner: "ana", course: "ml101", lab: "evallab" });
+    expect(c.allTags).toEqual({ owner: "ana", course: "ml101", lab: "evallab", "expires-at": c.deadline });
   });
 
   it("parses list and object settings from variables as CSV or JSON", () => {
-    const c = load({ LAB_CLUSTER_LIBRARIES: '["openai==1.42.0"]', LAB_TAGS: '{"team":"x"}' });
+    const c = load({ LAB_CLUSTER_LIBRARIES: '["openai==1.42.0"]', LAB_TAGS: '{"team":"x"}', LAB_EXPIRES_IN: "off" });
     expect(c.clusterLibraries).toEqual(["openai==1.42.0"]);
     expect(c.allTags).toEqual({ team: "x", lab: "evallab" });
     expect(load({ LAB_CLUSTER_LIBRARIES: "a==1, b<2" }).clusterLibraries).toEqual(["a==1", "b<2"]);
@@ -96,7 +96,7 @@ describe("region", () => {
     const root = tempDir();
     const first = load({}, undefined, root);
     const persisted = JSON.parse(readFileSync(choicesPath(root), "utf8"));
-    expect(persisted).toEqual({ region: first.region, suffix: first.suffix });
+    expect(persisted).toEqual({ region: first.region, suffix: first.suffix, deadline: first.deadline });
     for (let i = 0; i < 5; i++) {
       const again = load({}, undefined, root);
       expect(again.region).toBe(first.region);
@@ -165,5 +165,38 @@ describe("validation", () => {
     const root = tempDir();
     problemsOf(() => load({ LAB_CAPACITY: "0" }, undefined, root));
     expect(existsSync(choicesPath(root))).toBe(false);
+  });
+});
+
+describe("expiresIn and the deadline", () => {
+  it("defaults to 8h: a deadline 8 hours out, tagged as expires-at, fixed across loads", () => {
+    const root = tempDir();
+    const before = Date.now();
+    const c = load({}, undefined, root);
+    expect(c.expiresIn).toBe("8h");
+    const at = Date.parse(c.deadline ?? "");
+    expect(at).toBeGreaterThanOrEqual(before + 8 * 3_600_000 - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now() + 8 * 3_600_000);
+    expect(c.deadline).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(c.allTags["expires-at"]).toBe(c.deadline);
+    expect(load({ LAB_EXPIRES_IN: "2d" }, undefined, root).deadline).toBe(c.deadline);
+  });
+  it("has no deadline and no tag with off", () => {
+    const c = load({ LAB_EXPIRES_IN: "off" });
+    expect(c.deadline).toBeUndefined();
+    expect(c.allTags["expires-at"]).toBeUndefined();
+  });
+  it("replaces a past deadline of a lab that is not deployed, keeps it for a deployed one", () => {
+    const root = tempDir();
+    load({}, undefined, root);
+    const past = "2020-01-01T00:00:00Z";
+    writeFileSync(choicesPath(root), JSON.stringify({ ...JSON.parse(readFileSync(choicesPath(root), "utf8")), deadline: past }));
+    expect(load({}, undefined, root).deadline).not.toBe(past);
+    writeFileSync(choicesPath(root), JSON.stringify({ ...JSON.parse(readFileSync(choicesPath(root), "utf8")), deadline: past }));
+    writeFileSync(join(root, "terraform.lab.tfstate"), "{}");
+    expect(load({}, undefined, root).deadline).toBe("2020-01-01T00:00:00Z");
+  });
+  it.each(["8x", "8", "10m", "31d", "soon"])("rejects expiresIn %s", (v) => {
+    expect(problemsOf(() => load({ LAB_EXPIRES_IN: v }))[0]).toMatch(/^expiresIn: /);
   });
 });

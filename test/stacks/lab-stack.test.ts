@@ -24,7 +24,7 @@ describe("stack lab", () => {
     expect(LAB_REGIONS).toContain(rg.location);
     expect(rg.location).toBe(config.region);
     expect(rg.name).toBe(config.names.resourceGroup);
-    expect(rg.tags).toEqual({ course: "ml101", lab: "evallab" });
+    expect(rg.tags).toEqual({ course: "ml101", lab: "evallab", "expires-at": config.deadline });
   });
 
   it("creates an S0 OpenAI account with a unique custom subdomain and key auth", () => {
