@@ -27,7 +27,7 @@ export function benchMemory(shared: string): void {
         ...process.env,
         NLTK_DATA: join(shared, "reference-data", "nltk_data"),
         EVALLAB_HYPHEN_DIC: join(shared, "reference-data", "pyphen", "hyph_en_US.dic"),
-        EVALLAB_TOXICITY_MODEL: "/nonexistent",
+        EVALLAB_TOXICITY_MODEL: join(dir, "no-toxicity-model"), // not there: skipped, as offline
         EVALLAB_OFFLINE: "1",
       },
       encoding: "utf8",

@@ -1,6 +1,7 @@
 // How far each syllable data source is from textstat 0.7.11 on the shared fixture (needs ../shared).
 // Prints, per source combination: texts matching within 1e-9, and the worst FK difference.
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readability } from "../eval/metrics/readability/index.ts";
 
@@ -21,7 +22,9 @@ const combos = {
 
 console.log(`readability data sources vs textstat 0.7.11 (${rows.length} fixture texts)`);
 for (const [name, extra] of Object.entries(combos)) {
-  const env = { HOME: "/nonexistent", EVALLAB_CACHE_DIR: "/nonexistent", ...extra };
+  // An empty HOME and cache: only the sources named here can be found.
+  const empty = join(tmpdir(), `evallab-bench-empty-${process.pid}`);
+  const env = { HOME: empty, EVALLAB_CACHE_DIR: empty, ...extra };
   const r = await Readability.load({ env, download: false });
   let fkExact = 0;
   let ariExact = 0;

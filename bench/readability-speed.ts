@@ -14,7 +14,7 @@ export async function benchReadability(shared: string): Promise<void> {
   const texts = Array.from({ length: 10_000 }, (_, i) => corpus[i % corpus.length]);
   const r = await Readability.load({
     env: {
-      HOME: "/nonexistent",
+      HOME: join(shared, "no-home"), // shared/ is read-only: nothing can appear there
       NLTK_DATA: join(shared, "reference-data", "nltk_data"),
       EVALLAB_HYPHEN_DIC: join(shared, "reference-data", "pyphen", "hyph_en_US.dic"),
     },

@@ -2,6 +2,7 @@
 // requests succeed with budget left, halves on throttling (429/503); a throttle's retry-after closes a
 // shared gate so no request is sent before Azure said it may be; other transient failures back off
 // with capped, jittered exponential delays. Fatal errors stop everything; row errors fail one row.
+import { setMaxListeners } from "node:events";
 import { ModelError } from "./model/openai-qa.ts";
 import type { RateBudget } from "./model/retry-headers.ts";
 
@@ -65,6 +66,8 @@ export async function schedule<T, R extends WorkResult>(
   const failed: Failure<T>[] = [];
   let fatal: ModelError | undefined;
   const abort = new AbortController();
+  // Every request in flight listens on this one signal: more than Node's default 10 is expected.
+  setMaxListeners(0, abort.signal);
   const running = new Set<Promise<void>>();
   let wake: (() => void) | undefined;
 

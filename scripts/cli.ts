@@ -1,23 +1,16 @@
 // The `evallab` command: a table of subcommands; each parses its own flags and calls into modules.
-import { evalCommand } from "./commands/eval.ts";
-import { extendCommand } from "./commands/extend.ts";
-import { compareCommand } from "./commands/compare.ts";
-import { downCommand } from "./commands/down.ts";
-import { labCommand } from "./commands/lab.ts";
-import { preflightCommand } from "./commands/preflight.ts";
-import { statusCommand } from "./commands/status.ts";
-import { upCommand } from "./commands/up.ts";
 import { EXIT, type Command, type Io, defaultIo } from "./commands/command.ts";
 
-const COMMANDS: Record<string, Command> = {
-  lab: labCommand,
-  preflight: preflightCommand,
-  up: upCommand,
-  status: statusCommand,
-  extend: extendCommand,
-  eval: evalCommand,
-  compare: compareCommand,
-  down: downCommand,
+/** Commands load on demand: `evallab eval` never pays for the deploy tooling, and vice versa. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  lab: { summary: "up + evaluate the new deployment (+ --down)", load: async () => (await import("./commands/lab.ts")).labCommand },
+  preflight: { summary: "check quota, models and providers; pick the region", load: async () => (await import("./commands/preflight.ts")).preflightCommand },
+  up: { summary: "preflight, deploy the lab, wait for the cluster", load: async () => (await import("./commands/up.ts")).upCommand },
+  status: { summary: "is the lab up, where, since when, at what cost", load: async () => (await import("./commands/status.ts")).statusCommand },
+  extend: { summary: "move the teardown deadline (e.g. extend 2h)", load: async () => (await import("./commands/extend.ts")).extendCommand },
+  eval: { summary: "evaluate a deployment (or an answer column) with MLflow's QA metrics", load: async () => (await import("./commands/eval.ts")).evalCommand },
+  compare: { summary: "two result folders' metrics side by side", load: async () => (await import("./commands/compare.ts")).compareCommand },
+  down: { summary: "destroy the lab and verify nothing is left", load: async () => (await import("./commands/down.ts")).downCommand },
 };
 
 function usage(): string {
@@ -43,5 +36,5 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     io.err(`evallab: unknown command "${name}"\n\n${usage()}`);
     return EXIT.usage;
   }
-  return command.run(rest, io);
+  return (await command.load()).run(rest, io);
 }

@@ -1,8 +1,7 @@
 // The lab's deployed facts as the commands use them: stack outputs (read in memory), log paths.
+import { DATABRICKS_STACK, LAB_STACK } from "../stacks/stack-names.ts";
 import { join } from "node:path";
 import { STATE_DIR } from "../stacks/config.ts";
-import { DATABRICKS_STACK } from "../stacks/databricks-stack.ts";
-import { LAB_STACK } from "../stacks/lab-stack.ts";
 import { type StackOutputs, readOutputs } from "./cdktf-runner.ts";
 
 export interface LabOutputs {

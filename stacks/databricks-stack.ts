@@ -12,7 +12,7 @@ import { LabNotebook } from "./constructs/lab-notebook.ts";
 import { SingleNodeCluster } from "./constructs/single-node-cluster.ts";
 import type { LabStack } from "./lab-stack.ts";
 
-export const DATABRICKS_STACK = "lab-databricks";
+export { DATABRICKS_STACK } from "./stack-names.ts";
 /** Secret key under the lab's scope that holds the OpenAI key. */
 export const OPENAI_KEY_SECRET = "azure-openai-api-key";
 const EVAL_DIR = join(import.meta.dirname, "..", "eval");

@@ -7,7 +7,7 @@ import type { Construct } from "constructs";
 import type { LabConfig } from "./config.ts";
 import { OpenAiService } from "./constructs/openai-service.ts";
 
-export const LAB_STACK = "lab";
+export { LAB_STACK } from "./stack-names.ts";
 
 export class LabStack extends TerraformStack {
   readonly resourceGroup: ResourceGroup;

@@ -18,7 +18,7 @@ import type { Construct } from "constructs";
 import type { LabConfig } from "./config.ts";
 import { CHECK_DEADLINE, teardownAction } from "./teardown/workflow.ts";
 
-export const TEARDOWN_STACK = "lab-teardown";
+export { TEARDOWN_STACK } from "./stack-names.ts";
 
 export const DELETER_ACTIONS = [
   "Microsoft.Resources/subscriptions/resourceGroups/read",

@@ -23,7 +23,6 @@ export function defaultIo(): Io {
 }
 
 export interface Command {
-  summary: string;
   run(argv: string[], io: Io): Promise<number>;
 }
 

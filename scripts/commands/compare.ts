@@ -39,7 +39,6 @@ export function compareMetrics(a: Record<string, number>, b: Record<string, numb
 const fmt = (v: number | null) => (v === null ? "—" : Number.isInteger(v) ? String(v) : v.toFixed(6));
 
 export const compareCommand: Command = {
-  summary: "two result folders' metrics side by side",
   async run(argv: string[], io: Io) {
     try {
       const { values, positionals } = parseFlags("compare", argv, { json: { type: "boolean" } });

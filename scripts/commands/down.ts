@@ -1,11 +1,9 @@
 // `evallab down`: destroy lab-databricks, then lab, then prove through ARM that nothing is left —
 // the resource group, the workspace's managed group, and any soft-deleted OpenAI account (purged).
+import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { choicesPath, clearChoices, type LabConfig } from "../../stacks/config.ts";
-import { TEARDOWN_STACK } from "../../stacks/teardown-stack.ts";
-import { DATABRICKS_STACK } from "../../stacks/databricks-stack.ts";
-import { LAB_STACK } from "../../stacks/lab-stack.ts";
 import { subscriptionId } from "../azure/credentials.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { translateDeployError } from "../deploy-errors.ts";
@@ -115,7 +113,6 @@ export function renderDown(report: DownReport): string {
 }
 
 export const downCommand: Command = {
-  summary: "destroy the lab and verify nothing is left",
   async run(argv, io) {
     try {
       const { values, positionals } = parseFlags("down", argv, { json: { type: "boolean" } });

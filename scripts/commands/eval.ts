@@ -101,7 +101,6 @@ async function evalOnDatabricks(
 }
 
 export const evalCommand: Command = {
-  summary: "evaluate a deployment (or an answer column) with MLflow's QA metrics",
   async run(argv: string[], io: Io): Promise<number> {
     try {
       const { values, positionals } = parseFlags("eval", argv, {

@@ -1,8 +1,6 @@
 // `evallab extend 2h`: move the teardown's deadline and redeploy its parameter and the tags.
+import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
 import { durationMs, isoSeconds, labDeployed, writeChoices } from "../../stacks/config.ts";
-import { DATABRICKS_STACK } from "../../stacks/databricks-stack.ts";
-import { LAB_STACK } from "../../stacks/lab-stack.ts";
-import { TEARDOWN_STACK } from "../../stacks/teardown-stack.ts";
 import { subscriptionId } from "../azure/credentials.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { logPath } from "../lab-state.ts";
@@ -17,7 +15,6 @@ Moves the lab's teardown deadline by DURATION (e.g. 90m, 2h, 1d) — from the cu
 now if it has passed — and redeploys the lab-teardown stack's deadline and the lab's expires-at tags.`;
 
 export const extendCommand: Command = {
-  summary: "move the teardown deadline (e.g. extend 2h)",
   async run(argv, io) {
     try {
       const { values, positionals } = parseFlags("extend", argv, {});

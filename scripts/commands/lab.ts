@@ -19,7 +19,6 @@ deployment on the bundled dataset (endpoint and key passed in memory), then a su
   --down   tear the lab down afterwards (\`evallab down\`), whatever the evaluation's result`;
 
 export const labCommand: Command = {
-  summary: "up + evaluate the new deployment (+ --down)",
   async run(argv, io) {
     let evalCode: number = EXIT.ok;
     let values: { down?: boolean; help?: boolean; "skip-preflight"?: boolean } = {};

@@ -69,7 +69,6 @@ export function renderPreflight(o: PreflightOutcome): string {
 }
 
 export const preflightCommand: Command = {
-  summary: "check quota, models and providers; pick the region",
   async run(argv, io) {
     try {
       const { values, positionals } = parseFlags("preflight", argv, { fix: { type: "boolean" }, json: { type: "boolean" } });

@@ -74,7 +74,6 @@ export function renderStatus(s: LabStatus): string {
 }
 
 export const statusCommand: Command = {
-  summary: "is the lab up, where, since when, at what cost",
   async run(argv, io) {
     try {
       const { values, positionals } = parseFlags("status", argv, { json: { type: "boolean" } });

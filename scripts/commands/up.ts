@@ -1,9 +1,7 @@
 // `evallab up`: preflight, deploy both stacks through the cdktf CLI, wait for the cluster and its
 // libraries, then say where everything is, what it costs and how to remove it.
+import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
 import { durationMs, isoSeconds, labDeployed, writeChoices } from "../../stacks/config.ts";
-import { TEARDOWN_STACK } from "../../stacks/teardown-stack.ts";
-import { DATABRICKS_STACK } from "../../stacks/databricks-stack.ts";
-import { LAB_STACK } from "../../stacks/lab-stack.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError, subscriptionId } from "../azure/credentials.ts";
 import { runCdktf } from "../cdktf-runner.ts";
@@ -136,7 +134,6 @@ export function reportLifecycleError(e: unknown, io: Io): number {
 }
 
 export const upCommand: Command = {
-  summary: "preflight, deploy the lab, wait for the cluster",
   async run(argv, io) {
     try {
       const { values, positionals } = parseFlags("up", argv, { "skip-preflight": { type: "boolean" }, "no-wait": { type: "boolean" } });

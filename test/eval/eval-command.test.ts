@@ -7,7 +7,7 @@ import { SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
 import { FakeAzureOpenAI, defaultAnswer } from "../fakes/azure-openai.ts";
 import { runCli } from "../helpers/cli.ts";
 import { READABILITY_ENV, fakeEnv } from "../helpers/eval-env.ts";
-import { tempDir } from "../helpers/tmp.ts";
+import { NEVER_CREATED, tempDir } from "../helpers/tmp.ts";
 
 const fakes: FakeAzureOpenAI[] = [];
 async function fake(opts: ConstructorParameters<typeof FakeAzureOpenAI>[0] = {}) {
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 const readJson = (p: string) => JSON.parse(readFileSync(p, "utf8"));
-const readability = await Readability.load({ env: { ...READABILITY_ENV, HOME: "/nonexistent" }, download: false });
+const readability = await Readability.load({ env: { ...READABILITY_ENV, HOME: NEVER_CREATED }, download: false });
 
 function writeJsonl(dir: string, rows: object[], name = "data.jsonl"): string {
   const file = join(dir, name);

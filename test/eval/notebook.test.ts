@@ -9,12 +9,12 @@ import { SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
 import { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
 import { READABILITY_ENV } from "../helpers/eval-env.ts";
 import { runPython, tiktokenCache } from "../helpers/python.ts";
-import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+import { NEVER_CREATED, REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 const NOTEBOOK = join(REPO_ROOT, "eval", "notebooks", "qa_evaluation.py");
 const fake = await new FakeAzureOpenAI({ script: { "What is Spark?": [429] } }).start();
 afterAll(() => fake.stop());
-const readability = await Readability.load({ env: { ...READABILITY_ENV, HOME: "/nonexistent" }, download: false });
+const readability = await Readability.load({ env: { ...READABILITY_ENV, HOME: NEVER_CREATED }, download: false });
 
 describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
   it("runs mlflow.evaluate on the lab's rows with MLflow's names and the TypeScript engine's numbers", async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Readability } from "../../eval/metrics/readability/index.ts";
 import { HyphenationPatterns } from "../../eval/metrics/readability/pyphen.ts";
 import { countText } from "../../eval/metrics/readability/text-stats.ts";
-import { SHARED, tempDir } from "../helpers/tmp.ts";
+import { NEVER_CREATED, SHARED, tempDir } from "../helpers/tmp.ts";
 
 interface FixtureRow {
   id: string;
@@ -26,7 +26,7 @@ const words = readJsonl<{ id: string; words: [string, number, "cmudict" | "pyphe
 );
 const NLTK_DATA = join(SHARED, "reference-data", "nltk_data");
 const DIC = join(SHARED, "reference-data", "pyphen", "hyph_en_US.dic");
-const isolated = { HOME: "/nonexistent", EVALLAB_CACHE_DIR: "/nonexistent" };
+const isolated = { HOME: NEVER_CREATED, EVALLAB_CACHE_DIR: NEVER_CREATED };
 
 const exact = await Readability.load({ env: { ...isolated, NLTK_DATA, EVALLAB_HYPHEN_DIC: DIC }, download: false });
 
@@ -132,7 +132,7 @@ describe("data sources", () => {
     const { port } = server.address() as { port: number };
     const cache = tempDir();
     const env = {
-      HOME: "/nonexistent",
+      HOME: NEVER_CREATED,
       EVALLAB_CACHE_DIR: cache,
       EVALLAB_CMUDICT_URL: `http://127.0.0.1:${port}/cmudict.zip`,
       EVALLAB_HYPHEN_DIC_URL: `http://127.0.0.1:${port}/hyph_en_US.dic`,

@@ -3,7 +3,13 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { Io } from "../../scripts/commands/command.ts";
 import { main } from "../../scripts/cli.ts";
-import { REPO_ROOT } from "./tmp.ts";
+import { REPO_ROOT, tempDir } from "./tmp.ts";
+
+/** A fresh, empty HOME (cdktf and terraform write ~/.terraform.d there) and cache folder per run. */
+function isolatedHome(): Record<string, string> {
+  const home = tempDir("evallab-home-");
+  return { HOME: home, EVALLAB_CACHE_DIR: join(home, ".cache", "evallab") };
+}
 
 export interface CliRun {
   code: number;
@@ -17,7 +23,7 @@ export async function runCli(argv: string[], opts: { env?: Record<string, string
   const io: Io = {
     out: (t) => (stdout += `${t}\n`),
     err: (t) => (stderr += `${t}\n`),
-    env: { PATH: process.env.PATH, HOME: "/nonexistent", EVALLAB_CACHE_DIR: "/nonexistent", ...opts.env },
+    env: { PATH: process.env.PATH, ...isolatedHome(), ...opts.env },
     cwd: opts.cwd,
     isTTY: false,
   };
@@ -30,7 +36,7 @@ export const EVALLAB_BIN = join(REPO_ROOT, "scripts", "evallab.mjs");
 export function spawnCli(argv: string[], opts: { env?: Record<string, string>; cwd: string }) {
   return spawn(process.execPath, [EVALLAB_BIN, ...argv], {
     cwd: opts.cwd,
-    env: { PATH: process.env.PATH, HOME: "/nonexistent", EVALLAB_CACHE_DIR: "/nonexistent", ...opts.env },
+    env: { PATH: process.env.PATH, ...isolatedHome(), ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }

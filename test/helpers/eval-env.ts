@@ -2,12 +2,12 @@
 // cannot load (no network here), and the fake's endpoint and key.
 import { join } from "node:path";
 import type { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
-import { SHARED } from "./tmp.ts";
+import { NEVER_CREATED, SHARED } from "./tmp.ts";
 
 export const READABILITY_ENV = {
   NLTK_DATA: join(SHARED, "reference-data", "nltk_data"),
   EVALLAB_HYPHEN_DIC: join(SHARED, "reference-data", "pyphen", "hyph_en_US.dic"),
-  EVALLAB_TOXICITY_MODEL: "/nonexistent/toxicity-onnx",
+  EVALLAB_TOXICITY_MODEL: join(NEVER_CREATED, "toxicity-onnx"),
   EVALLAB_OFFLINE: "1",
 };
 

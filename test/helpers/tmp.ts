@@ -16,5 +16,13 @@ export function tempDir(label = "evallab-test-"): string {
   return dir;
 }
 
+/** A path that does not exist (inside a fresh temp folder). */
+export function missingPath(): string {
+  return join(tempDir(), "missing");
+}
+
+/** A path that does not exist and is never created: stable for module-level settings. */
+export const NEVER_CREATED = join(tmpdir(), `evallab-never-created-${process.pid}-${Date.now()}`, "missing");
+
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 export const SHARED = join(REPO_ROOT, "..", "shared");

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { choicesPath } from "../../stacks/config.ts";
 import { FakeArm, type FakeArmState } from "../fakes/arm.ts";
 import { runCli } from "../helpers/cli.ts";
-import { tempDir } from "../helpers/tmp.ts";
+import { missingPath, tempDir } from "../helpers/tmp.ts";
 
 const fakes: FakeArm[] = [];
 async function arm(overrides: Partial<FakeArmState> = {}) {
@@ -132,7 +132,7 @@ describe("evallab preflight", () => {
   });
 
   it("needs a subscription", async () => {
-    const r = await runCli(["preflight"], { cwd: tempDir(), env: { LAB_ARM_TOKEN: "x", AZURE_CONFIG_DIR: "/nonexistent" } });
+    const r = await runCli(["preflight"], { cwd: tempDir(), env: { LAB_ARM_TOKEN: "x", AZURE_CONFIG_DIR: missingPath() } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ARM_SUBSCRIPTION_ID/);
   });

@@ -35,8 +35,10 @@ export interface SourceOptions {
   timeoutMs?: number;
 }
 
+const home = (env: NodeJS.ProcessEnv) => env.HOME || homedir();
+
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.EVALLAB_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "evallab");
+  return env.EVALLAB_CACHE_DIR || join(env.XDG_CACHE_HOME || join(home(env), ".cache"), "evallab");
 }
 
 /** NLTK's data search path: NLTK_DATA first, then its standard folders, then our cache. */
@@ -44,7 +46,7 @@ export function nltkSearchPath(env: NodeJS.ProcessEnv = process.env): string[] {
   const fromEnv = (env.NLTK_DATA ?? "").split(delimiter).filter(Boolean);
   return [
     ...fromEnv,
-    join(homedir(), "nltk_data"),
+    join(home(env), "nltk_data"),
     "/usr/share/nltk_data",
     "/usr/local/share/nltk_data",
     "/usr/lib/nltk_data",
