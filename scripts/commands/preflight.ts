@@ -60,9 +60,15 @@ export async function preflight(io: Io, config: LabConfig, fix: boolean): Promis
   return { report, region: choice.region, moved: choice.moved };
 }
 
+/** The checks as a table (what `up` shows when preflight stops it). */
+export function renderChecks(report: PreflightReport): string {
+  const rows = report.results.map((r) => [MARK[r.status], r.check, r.region ?? "", r.status === "pass" ? r.detail : `${r.detail}${r.fix ? ` — fix: ${r.fix}` : ""}`]);
+  return [`subscription ${report.subscriptionId}`, table(["", "check", "region", "detail"], rows)].join("\n");
+}
+
+/** The table and the verdict: the region chosen, or what failed and the fix. */
 export function renderPreflight(o: PreflightOutcome): string {
-  const rows = o.report.results.map((r) => [MARK[r.status], r.check, r.region ?? "", r.status === "pass" ? r.detail : `${r.detail}${r.fix ? ` — fix: ${r.fix}` : ""}`]);
-  const lines = [`subscription ${o.report.subscriptionId}`, table(["", "check", "region", "detail"], rows), ""];
+  const lines = [renderChecks(o.report), ""];
   if (o.region) lines.push(`region: ${o.region}${o.moved ? " (drawn among the passing regions and saved)" : ""}`);
   if (o.error) lines.push(`error: ${o.error}`, `fix: ${o.fix}`);
   return lines.join("\n");

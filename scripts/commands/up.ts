@@ -13,7 +13,7 @@ import { type LabOutputs, labOutputs, logPath } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
 import { LabSetupError, labConfig } from "./lab-context.ts";
-import { preflight, renderPreflight } from "./preflight.ts";
+import { preflight, renderChecks } from "./preflight.ts";
 
 const HELP = `usage: evallab up [--skip-preflight] [--no-wait]
 
@@ -48,7 +48,7 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
     io.err("preflight…");
     const outcome = await preflight(io, config, false);
     if (outcome.error) {
-      io.err(renderPreflight(outcome));
+      io.err(renderChecks(outcome.report));
       throw new UpFailed(`preflight: ${outcome.error}; fix: ${outcome.fix}`);
     }
     io.err(`  region ${outcome.region}${outcome.moved ? " (drawn among the passing regions, saved)" : ""}; all checks passed`);

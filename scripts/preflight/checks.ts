@@ -2,6 +2,7 @@
 import type { LabConfig, LabRegion } from "../../stacks/config.ts";
 import { LAB_REGIONS } from "../../stacks/config.ts";
 import { ArmError } from "../azure/arm-client.ts";
+import { AzureAuthError } from "../azure/credentials.ts";
 import type { AccountModel, AzureFacts } from "./azure-facts.ts";
 
 export type Status = "pass" | "warn" | "fail";
@@ -147,7 +148,7 @@ export async function runChecks(facts: AzureFacts, subscriptionId: string, confi
       fix: s.state === "Enabled" ? undefined : "use an enabled subscription (ARM_SUBSCRIPTION_ID or `az account set`)",
     });
   } catch (e) {
-    const signedOut = e instanceof ArmError && (e.status === 401 || e.status === 403);
+    const signedOut = e instanceof AzureAuthError || (e instanceof ArmError && (e.status === 401 || e.status === 403));
     results.push({
       check: "subscription",
       status: "fail",
