@@ -1,5 +1,6 @@
 // A thin Azure Resource Manager REST client: api-version per call, nextLink paging, ARM error bodies,
 // Retry-After on 429/5xx, and long-running operations (202 + Location / Azure-AsyncOperation).
+import { errorBody } from "../error-body.ts";
 import { ARM_SCOPE, type TokenSource, armEndpoint, tokenSource } from "./credentials.ts";
 
 export class ArmError extends Error {
@@ -71,13 +72,7 @@ export class ArmClient {
   private async parse<T>(res: Response, what: string): Promise<T> {
     const text = await res.text();
     if (!res.ok) {
-      let code = String(res.status);
-      let message = text.slice(0, 300);
-      try {
-        const e = JSON.parse(text).error;
-        if (e?.code) code = e.code;
-        if (e?.message) message = e.message;
-      } catch {}
+      const { code, message } = errorBody(res.status, text, "arm");
       throw new ArmError(res.status, code, `${what}: ${code}: ${message}`);
     }
     return (text ? JSON.parse(text) : {}) as T;

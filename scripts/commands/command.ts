@@ -45,3 +45,19 @@ export function positiveInt(command: string, flag: string, raw: string | undefin
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`evallab ${command}: ${flag} must be a whole number ≥ 1, got "${raw}"`);
   return n;
 }
+
+/**
+ * Parse a command's flags; prints its help and returns undefined for --help; rejects more than
+ * `maxPositionals` bare arguments with a usage error.
+ */
+export function parseCommand<O extends Options>(command: string, argv: string[], options: O, io: Io, help: string, maxPositionals = 0) {
+  const parsed = parseFlags(command, argv, options);
+  if ((parsed.values as { help?: boolean }).help) {
+    io.out(help);
+    return undefined;
+  }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new UsageError(`evallab ${command}: unexpected argument "${parsed.positionals[maxPositionals]}"; see \`evallab ${command} --help\``);
+  }
+  return parsed;
+}

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { METRICS_FILE } from "../../eval/report.ts";
 import { table } from "../format.ts";
-import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
+import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
 
 const HELP = `usage: evallab compare DIR_A DIR_B [--json]
 
@@ -41,11 +41,9 @@ const fmt = (v: number | null) => (v === null ? "—" : Number.isInteger(v) ? St
 export const compareCommand: Command = {
   async run(argv: string[], io: Io) {
     try {
-      const { values, positionals } = parseFlags("compare", argv, { json: { type: "boolean" } });
-      if (values.help) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
+      const parsed = parseCommand("compare", argv, { json: { type: "boolean" } }, io, HELP, 2);
+      if (!parsed) return EXIT.ok;
+      const { values, positionals } = parsed;
       if (positionals.length !== 2) throw new UsageError("evallab compare: give two result folders, DIR_A and DIR_B; see --help");
       const [dirA, dirB] = positionals.map((p) => resolve(io.cwd, p));
       const rows = compareMetrics(readMetrics(dirA), readMetrics(dirB));

@@ -10,7 +10,7 @@ import { translateDeployError } from "../deploy-errors.ts";
 import { logPath } from "../lab-state.ts";
 import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
 import { azure, labConfig } from "./lab-context.ts";
 import { UpFailed, reportLifecycleError } from "./up.ts";
 
@@ -115,12 +115,9 @@ export function renderDown(report: DownReport): string {
 export const downCommand: Command = {
   async run(argv, io) {
     try {
-      const { values, positionals } = parseFlags("down", argv, { json: { type: "boolean" } });
-      if (values.help) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
-      if (positionals.length) throw new UsageError(`evallab down: unexpected argument "${positionals[0]}"`);
+      const parsed = parseCommand("down", argv, { json: { type: "boolean" } }, io, HELP);
+      if (!parsed) return EXIT.ok;
+      const { values } = parsed;
       const report = await labDown(io);
       io.out(values.json ? JSON.stringify(report, null, 2) : renderDown(report));
       return report.remaining.length ? EXIT.remains : EXIT.ok;

@@ -16,7 +16,7 @@ import { RemoteEvalError, evaluateOnDatabricks } from "../databricks/remote-eval
 import { labOutputs } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { runEvaluation } from "../../eval/run.ts";
-import { type Command, EXIT, type Io, UsageError, parseFlags, positiveInt } from "./command.ts";
+import { type Command, EXIT, type Io, UsageError, parseCommand, positiveInt } from "./command.ts";
 
 export const BUNDLED_DATASET = resolve(import.meta.dirname, "..", "..", "eval", "datasets", "lab-qa.jsonl");
 
@@ -103,7 +103,7 @@ async function evalOnDatabricks(
 export const evalCommand: Command = {
   async run(argv: string[], io: Io): Promise<number> {
     try {
-      const { values, positionals } = parseFlags("eval", argv, {
+      const parsed = parseCommand("eval", argv, {
         data: { type: "string" },
         "inputs-column": { type: "string" },
         targets: { type: "string" },
@@ -122,12 +122,9 @@ export const evalCommand: Command = {
         quiet: { type: "boolean" },
         on: { type: "string" },
         mlflow: { type: "boolean" },
-      });
-      if (values.help) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
-      if (positionals.length) throw new UsageError(`evallab eval: unexpected argument "${positionals[0]}"; see --help`);
+      }, io, HELP);
+      if (!parsed) return EXIT.ok;
+      const { values } = parsed;
       if (values.out && values.resume && resolve(values.out) !== resolve(values.resume)) {
         throw new UsageError("evallab eval: --out and --resume name different folders; --resume DIR alone continues DIR");
       }

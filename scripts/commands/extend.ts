@@ -5,7 +5,7 @@ import { subscriptionId } from "../azure/credentials.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { logPath } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, UsageError, parseFlags } from "./command.ts";
+import { type Command, EXIT, UsageError, parseCommand } from "./command.ts";
 import { labConfig } from "./lab-context.ts";
 import { UpFailed, reportLifecycleError } from "./up.ts";
 
@@ -17,11 +17,9 @@ now if it has passed — and redeploys the lab-teardown stack's deadline and the
 export const extendCommand: Command = {
   async run(argv, io) {
     try {
-      const { values, positionals } = parseFlags("extend", argv, {});
-      if (values.help) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
+      const parsed = parseCommand("extend", argv, {}, io, HELP, 1);
+      if (!parsed) return EXIT.ok;
+      const { positionals } = parsed;
       const by = durationMs(positionals[0] ?? "");
       if (positionals.length !== 1 || !Number.isFinite(by) || by <= 0) throw new UsageError("evallab extend: give one duration such as 90m, 2h or 1d");
       const config = labConfig(io, false);

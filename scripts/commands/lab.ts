@@ -7,7 +7,7 @@ import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/t
 import { createAsk } from "../../eval/model/openai-qa.ts";
 import { formatSummary } from "../../eval/report.ts";
 import { runEvaluation } from "../../eval/run.ts";
-import { type Command, EXIT, UsageError, parseFlags } from "./command.ts";
+import { type Command, EXIT, parseCommand } from "./command.ts";
 import { labDown, renderDown } from "./down.ts";
 import { BUNDLED_DATASET } from "./eval.ts";
 import { labUp, reportLifecycleError } from "./up.ts";
@@ -23,13 +23,9 @@ export const labCommand: Command = {
     let evalCode: number = EXIT.ok;
     let values: { down?: boolean; help?: boolean; "skip-preflight"?: boolean } = {};
     try {
-      const parsed = parseFlags("lab", argv, { down: { type: "boolean" }, "skip-preflight": { type: "boolean" } });
+      const parsed = parseCommand("lab", argv, { down: { type: "boolean" }, "skip-preflight": { type: "boolean" } }, io, HELP);
+      if (!parsed) return EXIT.ok;
       values = parsed.values;
-      if (values.help) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
-      if (parsed.positionals.length) throw new UsageError(`evallab lab: unexpected argument "${parsed.positionals[0]}"`);
       const lab = await labUp(io, { skipPreflight: values["skip-preflight"] });
       io.err("\nevaluating the deployment on the lab's dataset…");
       const outDir = join(io.cwd, "runs", `lab-${new Date().toISOString().replace(/[:.]/g, "-")}`);

@@ -7,7 +7,7 @@ import { AzureAuthError } from "../azure/credentials.ts";
 import { MARK, table } from "../format.ts";
 import { type PreflightReport, runChecks } from "../preflight/checks.ts";
 import { chooseRegion } from "../preflight/region.ts";
-import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
+import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
 import { LabSetupError, azure, labConfig } from "./lab-context.ts";
 
 const HELP = `usage: evallab preflight [--fix] [--json]
@@ -77,12 +77,9 @@ export function renderPreflight(o: PreflightOutcome): string {
 export const preflightCommand: Command = {
   async run(argv, io) {
     try {
-      const { values, positionals } = parseFlags("preflight", argv, { fix: { type: "boolean" }, json: { type: "boolean" } });
-      if (values.help) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
-      if (positionals.length) throw new UsageError(`evallab preflight: unexpected argument "${positionals[0]}"`);
+      const parsed = parseCommand("preflight", argv, { fix: { type: "boolean" }, json: { type: "boolean" } }, io, HELP);
+      if (!parsed) return EXIT.ok;
+      const { values } = parsed;
       const outcome = await preflight(io, labConfig(io), Boolean(values.fix));
       io.out(values.json ? JSON.stringify({ ...outcome.report, region: outcome.region ?? null, error: outcome.error ?? null, fix: outcome.fix ?? null }, null, 2) : renderPreflight(outcome));
       return outcome.error ? EXIT.remains : EXIT.ok;

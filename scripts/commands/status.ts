@@ -5,7 +5,7 @@ import { DatabricksClient } from "../databricks/client.ts";
 import { getCluster } from "../databricks/cluster.ts";
 import { labOutputs } from "../lab-state.ts";
 import { formatDuration } from "../../eval/progress.ts";
-import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
 import { labConfig } from "./lab-context.ts";
 import { reportLifecycleError } from "./up.ts";
 
@@ -76,12 +76,9 @@ export function renderStatus(s: LabStatus): string {
 export const statusCommand: Command = {
   async run(argv, io) {
     try {
-      const { values, positionals } = parseFlags("status", argv, { json: { type: "boolean" } });
-      if (values.help) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
-      if (positionals.length) throw new UsageError(`evallab status: unexpected argument "${positionals[0]}"`);
+      const parsed = parseCommand("status", argv, { json: { type: "boolean" } }, io, HELP);
+      if (!parsed) return EXIT.ok;
+      const { values } = parsed;
       const s = await labStatus(io);
       io.out(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
       return EXIT.ok;

@@ -11,7 +11,7 @@ import { ClusterWaitError, waitForCluster } from "../databricks/cluster.ts";
 import { translateDeployError } from "../deploy-errors.ts";
 import { type LabOutputs, labOutputs, logPath } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, type Io, UsageError, parseFlags } from "./command.ts";
+import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
 import { LabSetupError, labConfig } from "./lab-context.ts";
 import { preflight, renderChecks } from "./preflight.ts";
 
@@ -136,12 +136,9 @@ export function reportLifecycleError(e: unknown, io: Io): number {
 export const upCommand: Command = {
   async run(argv, io) {
     try {
-      const { values, positionals } = parseFlags("up", argv, { "skip-preflight": { type: "boolean" }, "no-wait": { type: "boolean" } });
-      if (values.help) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
-      if (positionals.length) throw new UsageError(`evallab up: unexpected argument "${positionals[0]}"`);
+      const parsed = parseCommand("up", argv, { "skip-preflight": { type: "boolean" }, "no-wait": { type: "boolean" } }, io, HELP);
+      if (!parsed) return EXIT.ok;
+      const { values } = parsed;
       await labUp(io, { skipPreflight: values["skip-preflight"], wait: !values["no-wait"] });
       return EXIT.ok;
     } catch (e) {

@@ -2,6 +2,7 @@
 // else a Microsoft Entra token for the Azure Databricks resource), Databricks error bodies, and
 // retries on 429 / 503 with Retry-After.
 import { type TokenSource, tokenSource } from "../azure/credentials.ts";
+import { errorBody } from "../error-body.ts";
 
 /** Azure Databricks' first-party application id: the scope for Entra tokens. */
 export const AZURE_DATABRICKS_SCOPE = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default";
@@ -68,13 +69,7 @@ export class DatabricksClient {
       }
       const text = await res.text();
       if (!res.ok) {
-        let code = String(res.status);
-        let message = text.slice(0, 300);
-        try {
-          const e = JSON.parse(text) as { error_code?: string; message?: string };
-          code = e.error_code ?? code;
-          message = e.message ?? message;
-        } catch {}
+        const { code, message } = errorBody(res.status, text, "databricks");
         const hint = res.status === 401 || res.status === 403 ? " (check DATABRICKS_TOKEN, or sign in with `az login`)" : "";
         throw new DatabricksError(res.status, code, `${method} ${path}: ${code}: ${message}${hint}`);
       }

@@ -1,5 +1,6 @@
 // A thin MLflow tracking REST client (api/2.0/mlflow): any tracking server over http(s), or a
 // Databricks workspace's MLflow. MLflow error bodies are {"error_code", "message"}.
+import { errorBody } from "../error-body.ts";
 
 export class MlflowError extends Error {
   constructor(
@@ -52,13 +53,7 @@ export class MlflowClient {
     }
     const text = await res.text();
     if (!res.ok) {
-      let code = String(res.status);
-      let message = text.slice(0, 300);
-      try {
-        const e = JSON.parse(text) as { error_code?: string; message?: string };
-        code = e.error_code ?? code;
-        message = e.message ?? message;
-      } catch {}
+      const { code, message } = errorBody(res.status, text, "databricks");
       throw new MlflowError(res.status, code, `${method} ${path}: ${code}: ${message}`);
     }
     return (text ? JSON.parse(text) : {}) as T;
