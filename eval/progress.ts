@@ -18,6 +18,7 @@ export function formatDuration(ms: number): string {
 
 export class Progress {
   private done = 0;
+  private skipped = 0;
   private retries = 0;
   private failed = 0;
   private readonly started: number;
@@ -27,7 +28,6 @@ export class Progress {
 
   constructor(
     private readonly total: number,
-    private readonly skipped: number,
     private readonly opts: ProgressOptions,
   ) {
     this.stream = opts.stream ?? process.stderr;
@@ -41,6 +41,11 @@ export class Progress {
     if (failed) this.failed++;
   }
 
+  /** A row answered without a request (checkpoint, or a repeated question). */
+  reused(): void {
+    this.skipped++;
+  }
+
   retry(): void {
     this.retries++;
   }
@@ -50,7 +55,7 @@ export class Progress {
     const perMin = elapsed > 0 ? (this.done / elapsed) * 60_000 : 0;
     const left = this.total - this.skipped - this.done;
     const eta = this.done > 0 ? (left / this.done) * elapsed : Number.NaN;
-    const resumed = this.skipped ? ` (${this.skipped} from checkpoint)` : "";
+    const resumed = this.skipped ? ` (${this.skipped} without a request)` : "";
     return (
       `rows ${this.done + this.skipped}/${this.total}${resumed} · ${perMin.toFixed(1)} rows/min · ` +
       `${this.retries} retries${this.failed ? ` · ${this.failed} failed` : ""} · ETA ${formatDuration(eta)}`

@@ -72,6 +72,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
   const wantsReadability = opts.metrics.includes("flesch_kincaid_grade_level") || opts.metrics.includes("ari_grade_level");
   const readabilityP = wantsReadability ? opts.loadReadability() : Promise.resolve(undefined);
   const toxicityP = opts.metrics.includes("toxicity") ? opts.loadToxicity() : Promise.resolve(undefined);
+  // Awaited (and their errors raised) at scoring time; this only avoids an unhandled-rejection crash meanwhile.
   readabilityP.catch(() => {});
   toxicityP.catch(() => {});
 
@@ -88,12 +89,16 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
       store = PredictionStore.open(opts.outDir);
       const queued = new Set<string>();
       const s = store;
-      for await (const row of readQaRows(opts.data, opts.columns)) if (s.has(keyOf(row))) fromCheckpoint++;
-      const progress = new Progress(total, fromCheckpoint, { enabled: opts.progress });
+      const progress = new Progress(total, { enabled: opts.progress });
       async function* pending() {
         for await (const row of readQaRows(opts.data, opts.columns)) {
           const key = keyOf(row);
-          if (s.has(key) || queued.has(key)) continue; // finished earlier, or the same question queued
+          // Finished by an earlier run, or the same question already queued: nothing to ask.
+          if (s.has(key) || queued.has(key)) {
+            if (s.has(key)) fromCheckpoint++;
+            progress.reused();
+            continue;
+          }
           queued.add(key);
           yield { row, key };
         }
