@@ -129,7 +129,8 @@ export async function schedule<T, R extends WorkResult>(
           failed.push({ item, error: err });
           return;
         }
-        // A server-given wait is honoured exactly (plus a little jitter against herds); else back off.
+        // Throttling closes the shared gate for exactly the server's wait (every request waits there);
+        // other failures sleep this request alone: the server's wait plus a little jitter, else backoff.
         const delayMs = err.retryAfterMs !== undefined ? err.retryAfterMs + random() * 20 : backoff(attempt);
         if (err.throttled) onThrottle(err.retryAfterMs ?? delayMs);
         retries++;
