@@ -1,6 +1,6 @@
 // The lab's deployed facts as the commands use them: stack outputs (read in memory), log paths.
-import { DATABRICKS_STACK, LAB_STACK } from "../stacks/stack-names.ts";
 import { join } from "node:path";
+import { DATABRICKS_STACK, LAB_STACK } from "../stacks/stack-names.ts";
 import { STATE_DIR } from "../stacks/config.ts";
 import { type StackOutputs, readOutputs } from "./cdktf-runner.ts";
 

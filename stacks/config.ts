@@ -4,6 +4,7 @@ import { randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { LAB_STACK } from "./stack-names.ts";
 
 export const LAB_REGIONS = ["eastus2", "northcentralus", "swedencentral", "switzerlandwest"] as const;
 export type LabRegion = (typeof LAB_REGIONS)[number];
@@ -190,15 +191,19 @@ export function readChoices(rootDir: string): Choices {
   }
 }
 
-/** Merge into the persisted choices atomically (temp file + rename: a crash never leaves half a file). */
-export function writeChoices(rootDir: string, update: Choices): Choices {
-  const merged = { ...readChoices(rootDir), ...update };
+/** Save the choices atomically (temp file + rename: a crash never leaves half a file). */
+function saveChoices(rootDir: string, choices: Choices): Choices {
   const file = choicesPath(rootDir);
   mkdirSync(join(rootDir, STATE_DIR), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(merged, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(choices, null, 2)}\n`);
   renameSync(tmp, file);
-  return merged;
+  return choices;
+}
+
+/** Merge into the persisted choices. */
+export function writeChoices(rootDir: string, update: Choices): Choices {
+  return saveChoices(rootDir, { ...readChoices(rootDir), ...update });
 }
 
 /** Forget persisted choices (e.g. the deadline once the lab is down). */
@@ -206,15 +211,17 @@ export function clearChoices(rootDir: string, keys: string[]): void {
   if (!existsSync(choicesPath(rootDir))) return;
   const current = readChoices(rootDir);
   for (const k of keys) delete current[k];
-  mkdirSync(join(rootDir, STATE_DIR), { recursive: true });
-  const file = choicesPath(rootDir);
-  writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(current, null, 2)}\n`);
-  renameSync(`${file}.${process.pid}.tmp`, file);
+  saveChoices(rootDir, current);
+}
+
+/** Where cdktf's default local backend keeps a stack's Terraform state. */
+export function statePath(rootDir: string, stack: string): string {
+  return join(rootDir, `terraform.${stack}.tfstate`);
 }
 
 /** The lab's Terraform state exists: it is (or was being) deployed from this folder. */
 export function labDeployed(rootDir: string): boolean {
-  return existsSync(join(rootDir, "terraform.lab.tfstate"));
+  return existsSync(statePath(rootDir, LAB_STACK));
 }
 
 /**
@@ -364,18 +371,4 @@ export function loadConfig({ rootDir, env = process.env, persist = true }: LoadO
     allTags: { ...settings.tags, lab: settings.prefix, ...(deadline ? { "expires-at": deadline } : {}) },
     deadline,
   };
-}
-
-/** Rows for the README / `--help`: setting, variable, default. */
-export function settingsTable(): { setting: string; variable: string; default: string }[] {
-  return SETTING_KEYS.map((key) => ({
-    setting: key,
-    variable: envName(key),
-    default:
-      key === "region"
-        ? "drawn once at random, persisted"
-        : key === "deploymentName"
-          ? "the model name"
-          : JSON.stringify((DEFAULTS as Record<string, unknown>)[key]),
-  }));
 }

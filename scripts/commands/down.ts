@@ -1,17 +1,15 @@
 // `evallab down`: destroy lab-databricks, then lab, then prove through ARM that nothing is left —
 // the resource group, the workspace's managed group, and any soft-deleted OpenAI account (purged).
-import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
 import { existsSync, renameSync } from "node:fs";
-import { join } from "node:path";
-import { choicesPath, clearChoices, type LabConfig } from "../../stacks/config.ts";
-import { subscriptionId } from "../azure/credentials.ts";
+import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
+import { choicesPath, clearChoices, type LabConfig, statePath } from "../../stacks/config.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { translateDeployError } from "../deploy-errors.ts";
 import { logPath } from "../lab-state.ts";
 import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
-import { azure, labConfig } from "./lab-context.ts";
+import { azure, labConfig, terraformEnv } from "./lab-context.ts";
 import { UpFailed, reportLifecycleError } from "./up.ts";
 
 const HELP = `usage: evallab down [--json]
@@ -68,12 +66,12 @@ export async function labDown(io: Io): Promise<DownReport> {
   }
   const config = labConfig(io, false);
   const { facts, subscriptionId: sub } = azure(io);
-  const env = { ...io.env, ARM_SUBSCRIPTION_ID: subscriptionId(io.env) ?? sub };
+  const env = terraformEnv(io);
   const logFile = logPath(io.cwd, "down");
   const ui = new StepReporter(io.isTTY, io.err);
 
   // The teardown first (so it cannot fire mid-way), then dependants before the lab itself.
-  const hasTeardown = Boolean(config.deadline) || existsSync(join(io.cwd, `terraform.${TEARDOWN_STACK}.tfstate`));
+  const hasTeardown = Boolean(config.deadline) || existsSync(statePath(io.cwd, TEARDOWN_STACK));
   for (const stack of [...(hasTeardown ? [TEARDOWN_STACK] : []), DATABRICKS_STACK, LAB_STACK]) {
     io.err(`destroying ${stack}…`);
     // One stack at a time, dependants first: the order is ours, not the CLI's.
@@ -88,7 +86,7 @@ export async function labDown(io: Io): Promise<DownReport> {
     // The workspace may already be gone (the teardown ran, or it was deleted by hand): then the
     // workspace's own resources went with it, and its stale state is set aside, not lost.
     if (stack === DATABRICKS_STACK && !(await facts.resourceGroup(config.names.resourceGroup))) {
-      const state = join(io.cwd, `terraform.${DATABRICKS_STACK}.tfstate`);
+      const state = statePath(io.cwd, DATABRICKS_STACK);
       if (existsSync(state)) renameSync(state, `${state}.gone-${Date.now()}`);
       ui.done(`[${stack}] its workspace is already gone; state set aside`);
       continue;

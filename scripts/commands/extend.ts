@@ -1,12 +1,11 @@
 // `evallab extend 2h`: move the teardown's deadline and redeploy its parameter and the tags.
 import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
 import { durationMs, isoSeconds, labDeployed, writeChoices } from "../../stacks/config.ts";
-import { subscriptionId } from "../azure/credentials.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { logPath } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, EXIT, UsageError, parseCommand } from "./command.ts";
-import { labConfig } from "./lab-context.ts";
+import { labConfig, terraformEnv } from "./lab-context.ts";
 import { UpFailed, reportLifecycleError } from "./up.ts";
 
 const HELP = `usage: evallab extend DURATION
@@ -28,7 +27,7 @@ export const extendCommand: Command = {
       const deadline = isoSeconds(Math.max(Date.now(), Date.parse(config.deadline)) + by);
       writeChoices(io.cwd, { deadline });
       const stacks = [LAB_STACK, DATABRICKS_STACK, TEARDOWN_STACK];
-      const env = { ...io.env, ...(subscriptionId(io.env) ? { ARM_SUBSCRIPTION_ID: subscriptionId(io.env) } : {}) };
+      const env = terraformEnv(io);
       const logFile = logPath(io.cwd, "extend");
       const ui = new StepReporter(io.isTTY, io.err);
       io.err(`moving the deadline from ${config.deadline} to ${deadline}…`);

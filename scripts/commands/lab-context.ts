@@ -2,7 +2,7 @@
 // turned into one clear message.
 import { ConfigError, type LabConfig, loadConfig } from "../../stacks/config.ts";
 import { ArmClient } from "../azure/arm-client.ts";
-import { requireSubscription } from "../azure/credentials.ts";
+import { requireSubscription, subscriptionId } from "../azure/credentials.ts";
 import { azureFacts } from "../preflight/azure-facts.ts";
 import type { Io } from "./command.ts";
 
@@ -15,6 +15,12 @@ export function labConfig(io: Io, persist = true): LabConfig {
     if (e instanceof ConfigError) throw new LabSetupError(e.message);
     throw e;
   }
+}
+
+/** The environment for the cdktf CLI: the user's, plus the subscription azurerm needs, when known. */
+export function terraformEnv(io: Io): NodeJS.ProcessEnv {
+  const sub = subscriptionId(io.env);
+  return sub ? { ...io.env, ARM_SUBSCRIPTION_ID: sub } : io.env;
 }
 
 export function azure(io: Io) {

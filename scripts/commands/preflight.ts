@@ -1,7 +1,5 @@
 // `evallab preflight`: can this subscription hold the lab, and in which region? (also run by `up`).
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import type { LabConfig } from "../../stacks/config.ts";
+import { type LabConfig, labDeployed } from "../../stacks/config.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
 import { MARK, table } from "../format.ts";
@@ -30,11 +28,6 @@ export interface PreflightOutcome {
   fix?: string;
 }
 
-/** Whether this lab already has Terraform state (then its region must not move). */
-export function isDeployed(cwd: string): boolean {
-  return existsSync(join(cwd, "terraform.lab.tfstate"));
-}
-
 export async function preflight(io: Io, config: LabConfig, fix: boolean): Promise<PreflightOutcome> {
   const { subscriptionId, facts } = azure(io);
   const report = await runChecks(facts, subscriptionId, config, { fix });
@@ -55,7 +48,7 @@ export async function preflight(io: Io, config: LabConfig, fix: boolean): Promis
     }
     if (report.passingRegions.length === 0) return { report, error: "no lab region passes preflight", fix: "fix the failed checks above" };
   }
-  const choice = chooseRegion(config, report.passingRegions, io.cwd, isDeployed(io.cwd));
+  const choice = chooseRegion(config, report.passingRegions, io.cwd, labDeployed(io.cwd));
   if ("error" in choice) return { report, error: choice.error, fix: choice.fix };
   return { report, region: choice.region, moved: choice.moved };
 }

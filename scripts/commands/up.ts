@@ -12,7 +12,7 @@ import { translateDeployError } from "../deploy-errors.ts";
 import { type LabOutputs, labOutputs, logPath } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
-import { LabSetupError, labConfig } from "./lab-context.ts";
+import { LabSetupError, labConfig, terraformEnv } from "./lab-context.ts";
 import { preflight, renderChecks } from "./preflight.ts";
 
 const HELP = `usage: evallab up [--skip-preflight] [--no-wait]
@@ -60,14 +60,13 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
     config = labConfig(io);
   }
   const stacks = [LAB_STACK, DATABRICKS_STACK, ...(config.deadline ? [TEARDOWN_STACK] : [])];
-  const sub = subscriptionId(io.env);
-  if (!sub) {
+  if (!subscriptionId(io.env)) {
     throw new UpFailed(
       "Terraform's azurerm provider needs the subscription: set ARM_SUBSCRIPTION_ID (e.g. export ARM_SUBSCRIPTION_ID=$(az account show --query id -o tsv)).",
       EXIT.setup,
     );
   }
-  const env = { ...io.env, ARM_SUBSCRIPTION_ID: sub };
+  const env = terraformEnv(io);
   const logFile = logPath(io.cwd, "up");
   const ui = new StepReporter(io.isTTY, io.err);
   io.err(`deploying ${stacks.join(", ")} to ${config.region}…`);
