@@ -1,6 +1,6 @@
 // `evallab eval`: MLflow's question-answering evaluation of an Azure OpenAI deployment.
 import { basename, join, resolve } from "node:path";
-import { ConfigError, DEFAULTS, loadConfig } from "../../stacks/config.ts";
+import { DEFAULTS } from "../../stacks/config.ts";
 import { DataError } from "../../eval/data/readers.ts";
 import { Readability } from "../../eval/metrics/readability/index.ts";
 import { MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
@@ -15,8 +15,9 @@ import { ClusterWaitError } from "../databricks/cluster.ts";
 import { RemoteEvalError, evaluateOnDatabricks } from "../databricks/remote-eval.ts";
 import { labOutputs } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { runEvaluation } from "../../eval/run.ts";
+import { type EvalResult, runEvaluation } from "../../eval/run.ts";
 import { type Command, EXIT, type Io, UsageError, parseCommand, positiveInt } from "./command.ts";
+import { LabSetupError, labConfig } from "./lab-context.ts";
 
 export const BUNDLED_DATASET = resolve(import.meta.dirname, "..", "..", "eval", "datasets", "lab-qa.jsonl");
 
@@ -53,6 +54,20 @@ exit: 0 done · 1 some rows failed (resume with --resume DIR) · 2 bad input or 
 
 function timestampDir(cwd: string): string {
   return join(cwd, "runs", new Date().toISOString().replace(/[:.]/g, "-").replace("Z", ""));
+}
+
+/** What every local evaluation loads its metrics with (`--toxicity-model`, else EVALLAB_TOXICITY_MODEL). */
+export function metricLoaders(io: Io, toxicityModel?: string) {
+  return {
+    loadReadability: () => Readability.load({ env: io.env }),
+    loadToxicity: () => loadToxicityScorer(toxicityModel ?? io.env.EVALLAB_TOXICITY_MODEL ?? DEFAULT_TOXICITY_MODEL),
+    warn: (m: string) => io.err(`warning: ${m}`),
+  };
+}
+
+/** 0 done · 2 a fatal setup error stopped it · 1 some rows failed. */
+export function evalExitCode(result: EvalResult): number {
+  return result.fatal ? EXIT.setup : result.counts.failed > 0 ? EXIT.failedRows : EXIT.ok;
 }
 
 /** Log the finished local results; a failure is reported, never fatal to the results on disk. */
@@ -129,14 +144,7 @@ export const evalCommand: Command = {
         throw new UsageError("evallab eval: --out and --resume name different folders; --resume DIR alone continues DIR");
       }
 
-      const config = (() => {
-        try {
-          return loadConfig({ rootDir: io.cwd, env: io.env, persist: false });
-        } catch (e) {
-          if (e instanceof ConfigError) throw new SetupError(e.message);
-          throw e;
-        }
-      })();
+      const config = labConfig(io, false);
       const data = values.data ? resolve(io.cwd, values.data) : BUNDLED_DATASET;
       const targets = values.targets ?? (values.data ? undefined : "ground_truth");
       const deployment = values.deployment ?? config.deploymentName;
@@ -169,10 +177,8 @@ export const evalCommand: Command = {
             maxTokens,
           }),
         maxConcurrency: positiveInt("eval", "--max-concurrency", values["max-concurrency"], 8),
-        loadReadability: () => Readability.load({ env: io.env }),
-        loadToxicity: () => loadToxicityScorer(values["toxicity-model"] ?? io.env.EVALLAB_TOXICITY_MODEL ?? DEFAULT_TOXICITY_MODEL),
+        ...metricLoaders(io, values["toxicity-model"]),
         progress: io.isTTY && !values.quiet,
-        warn: (m) => io.err(`warning: ${m}`),
       });
 
       if (values.json) io.out(JSON.stringify(result.metrics, null, 2));
@@ -193,7 +199,7 @@ export const evalCommand: Command = {
       if (result.fatal) {
         io.err(`error: ${result.fatal}`);
         io.err(`finished rows are kept in ${outDir}; after fixing it, continue with: evallab eval --resume ${outDir}`);
-        return EXIT.setup;
+        return evalExitCode(result);
       }
       if (!logged) return EXIT.remains;
       if (result.counts.failed > 0) {
@@ -202,15 +208,14 @@ export const evalCommand: Command = {
           `error: ${result.counts.failed} row(s) failed (first: line ${first.line}: ${first.error}). ` +
             `Ask only those again with: evallab eval --resume ${outDir} (and the same options)`,
         );
-        return EXIT.failedRows;
       }
-      return EXIT.ok;
+      return evalExitCode(result);
     } catch (e) {
       if (e instanceof RemoteEvalError || e instanceof DatabricksError || e instanceof ClusterWaitError) {
         io.err(`error: ${e.message}`);
         return EXIT.remains;
       }
-      if (e instanceof UsageError || e instanceof DataError || e instanceof SetupError || e instanceof MetricSelectionError) {
+      if (e instanceof UsageError || e instanceof DataError || e instanceof SetupError || e instanceof MetricSelectionError || e instanceof LabSetupError) {
         io.err(`error: ${e.message}`);
         return EXIT.usage;
       }

@@ -1,15 +1,13 @@
 // `evallab lab` (`npm run lab`): the README's one command — up, evaluate the new deployment, summary;
 // with --down, tear everything down afterwards.
 import { join } from "node:path";
-import { Readability } from "../../eval/metrics/readability/index.ts";
 import { parseMetricNames } from "../../eval/metrics/registry.ts";
-import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
 import { createAsk } from "../../eval/model/openai-qa.ts";
 import { formatSummary } from "../../eval/report.ts";
 import { runEvaluation } from "../../eval/run.ts";
 import { type Command, EXIT, parseCommand } from "./command.ts";
 import { labDown, renderDown } from "./down.ts";
-import { BUNDLED_DATASET } from "./eval.ts";
+import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "./eval.ts";
 import { labUp, reportLifecycleError } from "./up.ts";
 
 const HELP = `usage: evallab lab [--down] [--skip-preflight]
@@ -40,14 +38,12 @@ export const labCommand: Command = {
         makeAsk: () =>
           createAsk({ endpoint: lab.openaiEndpoint, apiKey: lab.openaiApiKey, apiVersion: lab.openaiApiVersion, deployment: lab.openaiDeployment }),
         maxConcurrency: 4,
-        loadReadability: () => Readability.load({ env: io.env }),
-        loadToxicity: () => loadToxicityScorer(io.env.EVALLAB_TOXICITY_MODEL ?? DEFAULT_TOXICITY_MODEL),
+        ...metricLoaders(io),
         progress: io.isTTY,
-        warn: (m) => io.err(`warning: ${m}`),
       });
       io.out(formatSummary(result.metrics, result.counts, result.outDir));
       if (result.fatal) io.err(`error: ${result.fatal}`);
-      evalCode = result.fatal ? EXIT.setup : result.counts.failed ? EXIT.failedRows : EXIT.ok;
+      evalCode = evalExitCode(result);
     } catch (e) {
       evalCode = reportLifecycleError(e, io);
     }
