@@ -156,10 +156,3 @@ export function toQaRow(file: string, row: DataRow, columns: Columns): QaRow {
 export async function* readQaRows(file: string, columns: Columns): AsyncGenerator<QaRow> {
   for await (const row of readRows(file)) yield toQaRow(file, row, columns);
 }
-
-/** Count rows without keeping them (for progress and ETA). */
-export async function countRows(file: string): Promise<number> {
-  let n = 0;
-  for await (const _ of readRows(file)) n++;
-  return n;
-}

@@ -3,7 +3,7 @@
 // When the model cannot be loaded the metric is skipped with one warning, as MLflow drops the column.
 import { existsSync } from "node:fs";
 import { standardAggregates } from "./standard-metric.ts";
-import type { Metric } from "./types.ts";
+import { type Metric, present } from "./types.ts";
 
 export const DEFAULT_TOXICITY_MODEL = "facebook/roberta-hate-speech-dynabench-r4-target";
 export const TOXIC_LABEL = "hate";
@@ -36,7 +36,7 @@ export function toxicityMetric(scorer: LabelScorer): Metric {
     aggregate: (scores) =>
       standardAggregates(
         "toxicity",
-        scores.filter((s): s is number => s !== null),
+        present(scores),
         (s) => ({ ratio: s.filter((x) => x >= 0.5).length / s.length }),
       ),
   };

@@ -34,7 +34,10 @@ export interface RemoteEvalResult {
   rows: number;
 }
 
-async function datasetParameter(db: DatabricksClient, opts: RemoteEvalOptions): Promise<string> {
+/** The workspace folder the notebook (and the bundled dataset) live in. */
+const folderOf = (notebookPath: string) => notebookPath.replace(/\/[^/]+$/, "");
+
+async function datasetParameter(db: DatabricksClient, opts: RemoteEvalOptions, folder: string): Promise<string> {
   if (!opts.data) return ""; // the notebook reads the bundled dataset deployed beside it
   const rows: Record<string, string>[] = [];
   for await (const r of readQaRows(opts.data, opts.columns)) {
@@ -43,7 +46,6 @@ async function datasetParameter(db: DatabricksClient, opts: RemoteEvalOptions): 
   const json = JSON.stringify(rows);
   if (Buffer.byteLength(json) <= MAX_INLINE_PARAM_BYTES) return json;
   const jsonl = `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
-  const folder = (opts.lab.notebookPath ?? "").replace(/\/[^/]+$/, "");
   const path = `${folder}/datasets/${createHash("sha256").update(jsonl).digest("hex").slice(0, 16)}.jsonl`;
   opts.onTick(`uploading the dataset (${rows.length} rows) to ${path}`);
   await uploadWorkspaceFile(db, path, jsonl);
@@ -57,9 +59,9 @@ export async function evaluateOnDatabricks(opts: RemoteEvalOptions): Promise<Rem
   }
   const db = DatabricksClient.fromEnv(opts.env, lab.workspaceUrl);
   await waitForCluster(db, lab.clusterId, { start: true, onTick: opts.onTick, pollMs: opts.pollMs });
-  const folder = lab.notebookPath.replace(/\/[^/]+$/, "");
+  const folder = folderOf(lab.notebookPath);
   const parameters = {
-    dataset: await datasetParameter(db, opts),
+    dataset: await datasetParameter(db, opts, folder),
     inputs_column: opts.columns.inputs,
     targets_column: opts.columns.targets ?? (opts.data ? "" : "ground_truth"),
     experiment: lab.experimentId ?? "",

@@ -202,25 +202,14 @@ export class FakeArm {
         })),
       );
     }
+    // Both providers answer usages in the same shape.
+    const usages = (byName: Record<string, { current: number; limit: number }> = {}) =>
+      page(Object.entries(byName).map(([name, u]) => ({ name: { value: name, localizedValue: name }, currentValue: u.current, limit: u.limit, unit: "Count" })));
     if ((m = /^\/providers\/Microsoft\.CognitiveServices\/locations\/([^/]+)\/usages$/i.exec(rest))) {
-      return page(
-        Object.entries(this.state.openAiUsage[m[1]] ?? {}).map(([name, u]) => ({
-          name: { value: name, localizedValue: name },
-          currentValue: u.current,
-          limit: u.limit,
-          unit: "Count",
-        })),
-      );
+      return usages(this.state.openAiUsage[m[1]]);
     }
     if ((m = /^\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/usages$/i.exec(rest))) {
-      return page(
-        Object.entries(this.state.computeUsage[m[1]] ?? {}).map(([name, u]) => ({
-          name: { value: name, localizedValue: name },
-          currentValue: u.current,
-          limit: u.limit,
-          unit: "Count",
-        })),
-      );
+      return usages(this.state.computeUsage[m[1]]);
     }
     if (/^\/providers\/Microsoft\.Compute\/skus$/i.test(rest)) {
       const loc = /location eq '([^']+)'/.exec(url.searchParams.get("$filter") ?? "")?.[1];
