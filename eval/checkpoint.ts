@@ -17,6 +17,7 @@ export interface PredictionRecord {
   finish_reason?: string | null;
   prompt_tokens?: number;
   completion_tokens?: number;
+  reasoning_tokens?: number;
 }
 
 export interface KeyParts {

@@ -117,6 +117,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
                   finish_reason: a.finishReason,
                   prompt_tokens: a.promptTokens,
                   completion_tokens: a.completionTokens,
+                  ...(a.reasoningTokens !== undefined ? { reasoning_tokens: a.reasoningTokens } : {}),
                 }
               : { key, index: row.index, status: "filtered", output: null, reason: a.reason },
           );

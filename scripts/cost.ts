@@ -3,14 +3,42 @@
 import type { LabConfig } from "../stacks/config.ts";
 
 export const PRICES = {
-  asOf: "2025 list prices, USD, pay-as-you-go, East US 2",
+  asOf: "2025–2026 list prices, USD, pay-as-you-go, East US 2",
   /** Linux VM price per hour by node type. */
   vmPerHour: { Standard_D4ds_v5: 0.226, Standard_DS3_v2: 0.293, Standard_D4s_v5: 0.192 } as Record<string, number>,
   /** DBUs per hour by node type (Azure Databricks' instance table). */
   dbuPerHour: { Standard_D4ds_v5: 1.0, Standard_DS3_v2: 0.75, Standard_D4s_v5: 1.0 } as Record<string, number>,
   /** All-purpose compute, per DBU. The trial tier has no DBU charge for 14 days. */
   dbuPrice: { premium: 0.55, trial: 0 } as Record<string, number>,
+  /**
+   * Azure OpenAI tokens, USD per 1M: input, output, and the deployment type Microsoft published them for
+   * (gpt-35-turbo was only ever regional Standard; current models are priced as Global Standard).
+   */
+  tokensPer1M: {
+    "gpt-35-turbo": [0.5, 1.5, "Standard"],
+    "gpt-4o-mini": [0.15, 0.6, "GlobalStandard"],
+    "gpt-4.1-mini": [0.4, 1.6, "GlobalStandard"],
+    "gpt-4.1-nano": [0.1, 0.4, "GlobalStandard"],
+    "gpt-5-mini": [0.25, 2.0, "GlobalStandard"],
+    "gpt-5-nano": [0.05, 0.4, "GlobalStandard"],
+  } as Record<string, [number, number, string]>,
 };
+
+/** The deployed model's token prices, or a pointer to the calculator when none is recorded. */
+export function tokenPrices(model: string, deploymentType: string): { input: number; output: number; text: string } | { text: string } {
+  const listed = PRICES.tokensPer1M[model];
+  if (!listed) return { text: `${model} (${deploymentType}) tokens per use: no list price recorded, see the Azure pricing calculator` };
+  const [baseIn, baseOut, publishedFor] = listed;
+  // Data Zone and regional Standard list about 10% above Global Standard (Azure OpenAI pricing page).
+  const approx = publishedFor === "GlobalStandard" && deploymentType !== publishedFor;
+  const f = approx ? 1.1 : 1;
+  const [input, output] = [baseIn * f, baseOut * f];
+  return {
+    input,
+    output,
+    text: `${model} (${deploymentType}) tokens per use: $${input.toFixed(2)}/1M in, $${output.toFixed(2)}/1M out${approx ? " (≈ Global +10%)" : ""}`,
+  };
+}
 
 export interface CostEstimate {
   clusterPerHour: number;
@@ -18,18 +46,19 @@ export interface CostEstimate {
   breakdown: string;
 }
 
-export function hourlyCost(config: Pick<LabConfig, "nodeType" | "databricksSku">): CostEstimate {
+export function hourlyCost(config: Pick<LabConfig, "nodeType" | "databricksSku" | "model" | "deploymentType">): CostEstimate {
   const vm = PRICES.vmPerHour[config.nodeType];
   const dbu = PRICES.dbuPerHour[config.nodeType];
   const price = PRICES.dbuPrice[config.databricksSku] ?? 0;
+  const tokens = tokenPrices(config.model, config.deploymentType).text;
   if (vm === undefined || dbu === undefined) {
-    return { clusterPerHour: Number.NaN, known: false, breakdown: `no list price recorded for ${config.nodeType}; see the Azure pricing calculator` };
+    return { clusterPerHour: Number.NaN, known: false, breakdown: `no list price recorded for ${config.nodeType}, see the Azure pricing calculator; ${tokens}` };
   }
   const perHour = vm + dbu * price;
   return {
     clusterPerHour: perHour,
     known: true,
-    breakdown: `${config.nodeType} VM $${vm.toFixed(3)}/h + ${dbu} DBU/h × $${price.toFixed(2)} (${config.databricksSku}) = $${perHour.toFixed(2)}/h while the cluster runs; OpenAI tokens per use (${PRICES.asOf})`,
+    breakdown: `${config.nodeType} VM $${vm.toFixed(3)}/h + ${dbu} DBU/h × $${price.toFixed(2)} (${config.databricksSku}) = $${perHour.toFixed(2)}/h while the cluster runs; ${tokens} (${PRICES.asOf})`,
   };
 }
 

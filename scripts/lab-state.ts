@@ -7,6 +7,10 @@ import { type StackOutputs, readOutputs } from "./cdktf-runner.ts";
 export interface LabOutputs {
   openaiEndpoint: string;
   openaiDeployment: string;
+  /** The deployed model's name (e.g. gpt-5-mini; decides the request parameters), version and type. */
+  openaiModel?: string;
+  openaiModelVersion?: string;
+  openaiDeploymentType?: string;
   openaiApiVersion: string;
   openaiApiKey: string;
   openaiAccountName: string;
@@ -33,9 +37,13 @@ export function toLabOutputs(o: StackOutputs): LabOutputs | undefined {
   const lab = o[LAB_STACK] ?? {};
   const dbx = o[DATABRICKS_STACK] ?? {};
   if (!str(lab.openai_endpoint)) return undefined;
+  const [model, version, type] = str(lab.openai_model)?.split(" ") ?? [];
   return {
     openaiEndpoint: String(lab.openai_endpoint),
     openaiDeployment: String(lab.openai_deployment),
+    openaiModel: model,
+    openaiModelVersion: version,
+    openaiDeploymentType: type,
     openaiApiVersion: String(lab.openai_api_version),
     openaiApiKey: String(lab.openai_api_key ?? ""),
     openaiAccountName: String(lab.openai_account_name ?? ""),

@@ -4,11 +4,16 @@ import { randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { defaultApiVersion } from "../eval/model/model-family.ts";
 import { LAB_STACK } from "./stack-names.ts";
 
 export const LAB_REGIONS = ["eastus2", "northcentralus", "swedencentral", "switzerlandwest"] as const;
 export type LabRegion = (typeof LAB_REGIONS)[number];
 export const DATABRICKS_SKUS = ["premium", "trial"] as const;
+/** Azure OpenAI deployment types the lab can take, in the order `auto` prefers them. */
+export const DEPLOYMENT_TYPES = ["Standard", "DataZoneStandard", "GlobalStandard"] as const;
+export type DeploymentType = (typeof DEPLOYMENT_TYPES)[number];
+export type DeploymentTypeSetting = DeploymentType | "auto";
 export const VERSION_UPGRADE_OPTIONS = [
   "OnceNewDefaultVersionAvailable",
   "OnceCurrentVersionExpired",
@@ -24,9 +29,15 @@ export const DEFAULTS = {
   prefix: "evallab",
   model: "gpt-35-turbo",
   modelVersion: "0125",
+  deploymentType: "auto",
+  // Small, inexpensive chat models Azure serves today (Microsoft's retirement table, checked 2026-11:
+  // gpt-5-mini until 2027-02-06); tried in order when the asked model is retired. Preflight checks
+  // each against ARM's catalog, so a name that retires later is simply skipped.
+  fallbackModels: ["gpt-5-mini", "gpt-5.4-mini", "gpt-5-nano", "gpt-5.4-nano"],
   capacity: 5,
   versionUpgradeOption: "OnceNewDefaultVersionAvailable",
-  apiVersion: "2024-10-21",
+  // `auto`: the version that serves the deployed model (eval/model/model-family.ts).
+  apiVersion: "auto",
   databricksSku: "premium",
   nodeType: "Standard_D4ds_v5",
   autoterminationMinutes: 20,
@@ -54,11 +65,15 @@ const settingsSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, "must be 2-64 letters, digits, '.', '_' or '-'")
     .optional(),
+  deploymentType: z.enum(["auto", ...DEPLOYMENT_TYPES], { error: () => `must be auto or one of ${DEPLOYMENT_TYPES.join(", ")}` }),
+  fallbackModels: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "must list Azure OpenAI model names such as gpt-5-mini")),
   capacity: z.number().int("must be a whole number").min(1, "must be at least 1 (thousand tokens per minute)").max(1000),
   versionUpgradeOption: z.enum(VERSION_UPGRADE_OPTIONS, {
     error: () => `must be one of ${VERSION_UPGRADE_OPTIONS.join(", ")}`,
   }),
-  apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, "must look like 2024-10-21 or 2023-03-15-preview"),
+  apiVersion: z
+    .string()
+    .regex(/^(auto|v1|\d{4}-\d{2}-\d{2}(-preview)?)$/, "must be auto, v1 (the GA v1 API) or a dated version such as 2024-10-21 or 2025-04-01-preview"),
   databricksSku: z.enum(DATABRICKS_SKUS, { error: () => `must be one of ${DATABRICKS_SKUS.join(", ")}` }),
   nodeType: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "must be an Azure VM size such as Standard_D4ds_v5"),
   autoterminationMinutes: z
@@ -97,9 +112,23 @@ export interface LabNames {
   teardownWorkflow: string;
 }
 
-export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName"> {
+/** The model the lab deploys, decided by preflight from ARM's catalog and persisted with the region. */
+export interface ModelChoice {
+  name: string;
+  version: string;
+  deploymentType: DeploymentType;
+}
+
+export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName" | "deploymentType"> {
   region: LabRegion;
   deploymentName: string;
+  /** The type the stack deploys: the configured one, or preflight's pick for `auto` (Standard until then). */
+  deploymentType: DeploymentType;
+  deploymentTypeSetting: DeploymentTypeSetting;
+  /** What the configuration asks for; `model`/`modelVersion` are what is deployed (preflight may substitute). */
+  requestedModel: { name: string; version: string; explicit: boolean };
+  /** Where model, version and type come from: the settings, or preflight's persisted choice. */
+  modelSource: "settings" | "persisted";
   /** Random per lab, stable across synths: keeps the global OpenAI subdomain unique. */
   suffix: string;
   /** Where the region came from: set by the user, persisted from an earlier draw, or drawn now. */
@@ -135,7 +164,7 @@ const NUMBER_KEYS = new Set<string>(["capacity", "autoterminationMinutes"]);
 function fromEnvString(key: string, raw: string): unknown {
   const text = raw.trim();
   if (NUMBER_KEYS.has(key)) return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
-  if (key === "clusterLibraries") {
+  if (key === "clusterLibraries" || key === "fallbackModels") {
     if (text.startsWith("[")) return parseJsonOr(text, raw);
     return text.split(",").map((s) => s.trim()).filter(Boolean);
   }
@@ -168,8 +197,9 @@ export interface LoadOptions {
   persist?: boolean;
 }
 
-interface Choices {
+export interface Choices {
   region?: LabRegion;
+  model?: ModelChoice;
   suffix?: string;
   deadline?: string;
   deployedAt?: string;
@@ -305,6 +335,18 @@ export function checkNames(names: LabNames): string[] {
 }
 
 /**
+ * Preflight's persisted model choice, where it still answers the settings: always for the lab's
+ * default request (it may be a successor), and for an explicit one only when it is that very model.
+ */
+function persistedModel(saved: unknown, settings: LabSettings, explicit: boolean): ModelChoice | undefined {
+  const c = saved as Partial<ModelChoice> | undefined;
+  if (!c || typeof c.name !== "string" || typeof c.version !== "string" || !DEPLOYMENT_TYPES.includes(c.deploymentType as DeploymentType)) return undefined;
+  if (explicit && (c.name !== settings.model || c.version !== settings.modelVersion)) return undefined;
+  if (settings.deploymentType !== "auto" && c.deploymentType !== settings.deploymentType) return undefined;
+  return c as ModelChoice;
+}
+
+/**
  * Load, validate and resolve the lab's configuration. Throws one ConfigError listing every problem
  * (with the setting, its source and the allowed values) before anything is synthesized.
  */
@@ -361,11 +403,23 @@ export function loadConfig({ rootDir, env = process.env, persist = true }: LoadO
   const nameProblems = checkNames(names);
   if (nameProblems.length > 0) throw new ConfigError(nameProblems);
 
+  const explicit = sourceOf.model !== "default" || sourceOf.modelVersion !== "default";
+  const model = persistedModel(choices.model, settings, explicit);
+  const deploymentType = settings.deploymentType !== "auto" ? settings.deploymentType : (model?.deploymentType ?? "Standard");
+  const modelName = model?.name ?? settings.model;
+
   return {
     ...settings,
     region,
     regionSource: settings.region ? "configured" : persistedRegion ? "persisted" : "drawn",
-    deploymentName: settings.deploymentName ?? settings.model,
+    model: modelName,
+    modelVersion: model?.version ?? settings.modelVersion,
+    deploymentType,
+    deploymentTypeSetting: settings.deploymentType,
+    requestedModel: { name: settings.model, version: settings.modelVersion, explicit },
+    modelSource: model ? "persisted" : "settings",
+    apiVersion: settings.apiVersion === "auto" ? defaultApiVersion(modelName) : settings.apiVersion,
+    deploymentName: settings.deploymentName ?? modelName,
     suffix,
     names,
     allTags: { ...settings.tags, lab: settings.prefix, ...(deadline ? { "expires-at": deadline } : {}) },

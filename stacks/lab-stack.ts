@@ -46,6 +46,7 @@ export class LabStack extends TerraformStack {
       deploymentName: config.deploymentName,
       model: config.model,
       modelVersion: config.modelVersion,
+      deploymentType: config.deploymentType,
       capacity: config.capacity,
       versionUpgradeOption: config.versionUpgradeOption,
       tags,
@@ -64,8 +65,9 @@ export class LabStack extends TerraformStack {
 
     const out = (name: string, value: string, description: string, sensitive = false) =>
       new TerraformOutput(this, name, { value, description, sensitive });
-    out("openai_endpoint", this.openai.account.endpoint, "Azure OpenAI endpoint");
+    out("openai_endpoint", this.openai.openaiEndpoint, "Azure OpenAI endpoint");
     out("openai_deployment", this.openai.deployment.name, "Chat model deployment name");
+    out("openai_model", `${config.model} ${config.modelVersion} ${config.deploymentType}`, "Deployed model, version and deployment type");
     out("openai_api_version", config.apiVersion, "Azure OpenAI data-plane API version");
     out("openai_account_name", this.openai.account.name, "Azure OpenAI account (for purge checks)");
     out("openai_api_key", this.openai.account.primaryAccessKey, "Azure OpenAI key", true);

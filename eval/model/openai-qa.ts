@@ -2,6 +2,7 @@
 // sent to an Azure OpenAI chat deployment. Every failure is classified for the scheduler.
 // The SDKs load on first use: scoring an answer column (--predictions) never pays for them.
 import type { APIError as APIErrorType } from "openai";
+import { V1_API, isReasoningModel } from "./model-family.ts";
 import { type RateBudget, rateBudget, retryAfterMs } from "./retry-headers.ts";
 
 type OpenAiModule = typeof import("openai");
@@ -13,7 +14,10 @@ const COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default";
 export interface ModelSettings {
   endpoint: string;
   deployment: string;
+  /** A dated version (`/openai/deployments/…?api-version=`), or `v1` for the GA v1 API (`/openai/v1/`). */
   apiVersion: string;
+  /** The deployed model's name, when known (the lab's); decides the request's parameters. Default: the deployment name. */
+  model?: string;
   /** Key auth; without it, Microsoft Entra ID (a static `adToken`, or DefaultAzureCredential). */
   apiKey?: string;
   adToken?: string;
@@ -22,7 +26,16 @@ export interface ModelSettings {
 }
 
 export type Answer =
-  | { kind: "answer"; text: string; finishReason: string | null; promptTokens?: number; completionTokens?: number; budget: RateBudget }
+  | {
+      kind: "answer";
+      text: string;
+      finishReason: string | null;
+      promptTokens?: number;
+      completionTokens?: number;
+      /** Tokens a reasoning model spent thinking (part of completionTokens). */
+      reasoningTokens?: number;
+      budget: RateBudget;
+    }
   | { kind: "filtered"; reason: string; budget: RateBudget };
 
 export type FailureKind = "fatal" | "retryable" | "row";
@@ -61,6 +74,19 @@ export function checkSettings(s: Partial<ModelSettings>): asserts s is ModelSett
   }
 }
 
+/**
+ * Which limit parameter a 400 says the model rejects: reasoning models answer `max_tokens` with
+ * `unsupported_parameter` ("Use 'max_completion_tokens' instead."); older API versions reject the other.
+ */
+export function rejectedLimitParam(e: unknown): "max_tokens" | "max_completion_tokens" | undefined {
+  if (!sdk || !(e instanceof sdk.APIError) || e.status !== 400) return undefined;
+  const body = (e.error ?? {}) as { code?: unknown; param?: unknown };
+  const code = String(body.code ?? e.code ?? "");
+  const param = String(body.param ?? e.param ?? "");
+  if (code !== "unsupported_parameter") return undefined;
+  return param === "max_tokens" || param === "max_completion_tokens" ? param : undefined;
+}
+
 function errorCode(body: unknown): string | undefined {
   const b = body as { code?: unknown; error?: { code?: unknown } } | undefined;
   const code = b?.code ?? b?.error?.code;
@@ -96,6 +122,13 @@ export function classify(e: unknown, s: ModelSettings): ModelError | { filtered:
         status,
       );
     }
+    if (status === 400 && /enabled only for api versions/i.test(e.message)) {
+      return new ModelError(
+        "fatal",
+        `Deployment "${s.deployment}" is not served by API version ${s.apiVersion}: set AZURE_OPENAI_API_VERSION=v1 (or --api-version v1), the GA v1 API that serves every current model.`,
+        status,
+      );
+    }
     if (status === 408 || status === 429 || status >= 500) {
       return new ModelError("retryable", `HTTP ${status}${code ? ` ${code}` : ""}`, status, retryAfterMs(e.headers), status === 429 || status === 503);
     }
@@ -110,7 +143,9 @@ export type Ask = (question: string, signal?: AbortSignal) => Promise<Answer>;
 /** The lab's `openai_qa`: returns an Answer or throws a classified ModelError. */
 export function createAsk(settings: ModelSettings): Ask {
   checkSettings(settings);
-  let client: InstanceType<OpenAiModule["AzureOpenAI"]> | undefined;
+  let client: InstanceType<OpenAiModule["OpenAI"]> | undefined;
+  // Reasoning models take max_completion_tokens; learned once from Azure's 400 when the name does not tell.
+  let limitParam: "max_tokens" | "max_completion_tokens" = isReasoningModel(settings.model ?? settings.deployment) ? "max_completion_tokens" : "max_tokens";
   const connect = async () => {
     sdk ??= await import("openai");
     let tokenProvider: (() => Promise<string>) | undefined;
@@ -121,31 +156,48 @@ export function createAsk(settings: ModelSettings): Ask {
         tokenProvider = getBearerTokenProvider(new DefaultAzureCredential(), COGNITIVE_SCOPE);
       }
     }
+    const common = { maxRetries: 0, timeout: settings.timeoutMs ?? 60_000 }; // the scheduler owns retries and pacing
+    if (settings.apiVersion === V1_API) {
+      // The GA v1 API is the plain OpenAI client on `<endpoint>/openai/v1/`; the key (or an Entra ID
+      // token) goes as the bearer, as Microsoft's v1 examples do.
+      return new sdk.OpenAI({
+        ...common,
+        baseURL: `${settings.endpoint.replace(/\/+$/, "")}/openai/v1/`,
+        apiKey: settings.apiKey ?? (tokenProvider as () => Promise<string>),
+      });
+    }
     return new sdk.AzureOpenAI({
       endpoint: settings.endpoint,
       apiVersion: settings.apiVersion,
       deployment: settings.deployment,
-      maxRetries: 0, // the scheduler owns retries and pacing
-      timeout: settings.timeoutMs ?? 60_000,
+      ...common,
       ...(settings.apiKey ? { apiKey: settings.apiKey } : { azureADTokenProvider: tokenProvider }),
     });
   };
+  const complete = (question: string, signal?: AbortSignal) =>
+    (client as NonNullable<typeof client>).chat.completions
+      .create(
+        {
+          model: settings.deployment,
+          messages: [
+            { role: "system", content: SYSTEM_PROMPT },
+            { role: "user", content: question },
+          ],
+          ...(settings.maxTokens ? { [limitParam]: settings.maxTokens } : {}),
+        },
+        { signal },
+      )
+      .withResponse();
   return async (question, signal) => {
     try {
       client ??= await connect();
-      const { data, response } = await client.chat.completions
-        .create(
-          {
-            model: settings.deployment,
-            messages: [
-              { role: "system", content: SYSTEM_PROMPT },
-              { role: "user", content: question },
-            ],
-            ...(settings.maxTokens ? { max_tokens: settings.maxTokens } : {}),
-          },
-          { signal },
-        )
-        .withResponse();
+      let sent = limitParam;
+      const { data, response } = await complete(question, signal).catch((e) => {
+        // Retried once with the other limit parameter; every later row sends that one.
+        if (!settings.maxTokens || rejectedLimitParam(e) !== sent) throw e;
+        limitParam = sent = sent === "max_tokens" ? "max_completion_tokens" : "max_tokens";
+        return complete(question, signal);
+      });
       const budget = rateBudget(response.headers);
       const choice = data.choices[0];
       if (!choice || choice.finish_reason === "content_filter") {
@@ -157,6 +209,7 @@ export function createAsk(settings: ModelSettings): Ask {
         finishReason: choice.finish_reason,
         promptTokens: data.usage?.prompt_tokens,
         completionTokens: data.usage?.completion_tokens,
+        reasoningTokens: data.usage?.completion_tokens_details?.reasoning_tokens,
         budget,
       };
     } catch (e) {

@@ -18,7 +18,7 @@ import sys
 
 import mlflow
 import pandas as pd
-from openai import AzureOpenAI, BadRequestError
+from openai import AzureOpenAI, BadRequestError, OpenAI
 
 SYSTEM_PROMPT = "Please answer the following question in formal language."
 EXIT_MARKER = "EVALLAB_NOTEBOOK_EXIT "
@@ -82,14 +82,39 @@ eval_data = pd.DataFrame(rows)
 
 # The lab's model under test. Credentials come from the cluster's environment (spark_env_vars), the
 # key as a {{secrets/...}} reference resolved by Databricks: nothing secret lives in this notebook.
-client = AzureOpenAI(
-    azure_endpoint=os.environ["AZURE_OPENAI_ENDPOINT"],
-    api_key=os.environ["AZURE_OPENAI_API_KEY"],
-    api_version=os.environ.get("AZURE_OPENAI_API_VERSION", "2024-10-21"),
-    max_retries=10,  # 429s are retried, honouring retry-after(-ms)
-)
+# AZURE_OPENAI_API_VERSION is a dated version, or "v1" for the GA v1 API (/openai/v1/, no api-version),
+# which serves every current model; the lab picks the one that serves its deployment.
+API_VERSION = os.environ.get("AZURE_OPENAI_API_VERSION", "2024-10-21")
+if API_VERSION == "v1":
+    client = OpenAI(
+        base_url=os.environ["AZURE_OPENAI_ENDPOINT"].rstrip("/") + "/openai/v1/",
+        api_key=os.environ["AZURE_OPENAI_API_KEY"],
+        max_retries=10,  # 429s are retried, honouring retry-after(-ms)
+    )
+else:
+    client = AzureOpenAI(
+        azure_endpoint=os.environ["AZURE_OPENAI_ENDPOINT"],
+        api_key=os.environ["AZURE_OPENAI_API_KEY"],
+        api_version=API_VERSION,
+        max_retries=10,
+    )
 deployment = params["deployment"] or os.environ.get("AZURE_OPENAI_DEPLOYMENT", "gpt-35-turbo")
 filtered_rows = []
+# Reasoning models (gpt-5 family, o-series) think before answering; those tokens are billed as output.
+# No max_tokens or temperature is sent, so the request suits reasoning and classic models alike.
+usage_totals = {"completion_tokens": 0, "reasoning_tokens": 0}
+
+
+def record_usage(usage):
+    if usage is None:
+        return
+    usage_totals["completion_tokens"] += usage.completion_tokens or 0
+    # openai 1.42.0 predates completion_tokens_details: read it from the raw fields when present.
+    details = getattr(usage, "completion_tokens_details", None) or (usage.model_extra or {}).get("completion_tokens_details")
+    if isinstance(details, dict):
+        usage_totals["reasoning_tokens"] += details.get("reasoning_tokens") or 0
+    elif details is not None:
+        usage_totals["reasoning_tokens"] += getattr(details, "reasoning_tokens", 0) or 0
 
 
 def ask(question):
@@ -105,6 +130,7 @@ def ask(question):
         if getattr(e, "code", None) == "content_filter":
             return None
         raise
+    record_usage(response.usage)
     choice = response.choices[0]
     if choice.finish_reason == "content_filter":
         return None
@@ -131,13 +157,14 @@ elif experiment:
     mlflow.set_experiment(experiment)
 
 with mlflow.start_run() as run:
-    mlflow.log_params({"deployment": deployment, "system_prompt": SYSTEM_PROMPT, "rows": len(rows)})
+    mlflow.log_params({"deployment": deployment, "api_version": API_VERSION, "system_prompt": SYSTEM_PROMPT, "rows": len(rows)})
     results = mlflow.evaluate(
         openai_qa,
         eval_data,
         model_type="question-answering",
         targets=targets_column,
     )
+    mlflow.log_metrics({f"usage/{k}": v for k, v in usage_totals.items()})
 
 # COMMAND ----------
 
@@ -156,6 +183,7 @@ exit_value = {
     "experiment_id": run.info.experiment_id,
     "metrics": {k: float(v) for k, v in results.metrics.items()},
     "filtered_rows": filtered_rows,
+    "usage": usage_totals,
 }
 if len(table) <= int(params["max_inline_rows"] or 500):
     exit_value["table"] = table_json

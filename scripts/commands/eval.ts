@@ -5,6 +5,7 @@ import { DataError } from "../../eval/data/readers.ts";
 import { Readability } from "../../eval/metrics/readability/index.ts";
 import { MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
+import { DATED_GA_API } from "../../eval/model/model-family.ts";
 import { SYSTEM_PROMPT, SetupError, createAsk } from "../../eval/model/openai-qa.ts";
 import { MlflowError } from "../mlflow/client.ts";
 import { logEvaluation, sha256File } from "../mlflow/log-run.ts";
@@ -34,10 +35,11 @@ data:
 model (flags override the variables):
   --endpoint URL          AZURE_OPENAI_ENDPOINT
   --api-key KEY           AZURE_OPENAI_API_KEY (without one: Microsoft Entra ID via az login / managed identity)
-  --api-version V         AZURE_OPENAI_API_VERSION (default: the lab's, ${DEFAULTS.apiVersion})
+  --api-version V         AZURE_OPENAI_API_VERSION: a dated version, or v1 for the GA v1 API (default: the
+                          lab's — ${DATED_GA_API} for the models it serves, else v1)
   --deployment NAME       the configured deployment name (LAB_DEPLOYMENT_NAME; default ${DEFAULTS.model})
   --max-concurrency N     cap on requests in flight (default 8; adapts below it to the rate limit)
-  --max-tokens N          max_tokens per answer (default: the service's)
+  --max-tokens N          answer length limit (sent as max_completion_tokens to reasoning models; default: the service's)
 metrics and output:
   --metrics a,b,c         subset of: ${QA_METRICS.join(", ")}
   --toxicity-model ID     hub id or local ONNX folder (default ${DEFAULT_TOXICITY_MODEL})
@@ -174,6 +176,8 @@ export const evalCommand: Command = {
             adToken: io.env.AZURE_OPENAI_AD_TOKEN,
             apiVersion,
             deployment,
+            // The lab knows what its deployment runs; an explicit --deployment is taken as the model's name.
+            model: values.deployment ? undefined : config.model,
             maxTokens,
           }),
         maxConcurrency: positiveInt("eval", "--max-concurrency", values["max-concurrency"], 8),

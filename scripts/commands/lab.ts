@@ -36,7 +36,13 @@ export const labCommand: Command = {
         deployment: lab.openaiDeployment,
         apiVersion: lab.openaiApiVersion,
         makeAsk: () =>
-          createAsk({ endpoint: lab.openaiEndpoint, apiKey: lab.openaiApiKey, apiVersion: lab.openaiApiVersion, deployment: lab.openaiDeployment }),
+          createAsk({
+            endpoint: lab.openaiEndpoint,
+            apiKey: lab.openaiApiKey,
+            apiVersion: lab.openaiApiVersion,
+            deployment: lab.openaiDeployment,
+            model: lab.openaiModel,
+          }),
         maxConcurrency: 4,
         ...metricLoaders(io),
         progress: io.isTTY,

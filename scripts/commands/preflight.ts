@@ -1,9 +1,10 @@
 // `evallab preflight`: can this subscription hold the lab, and in which region? (also run by `up`).
-import { type LabConfig, labDeployed } from "../../stacks/config.ts";
+import { type LabConfig, type ModelChoice, labDeployed, writeChoices } from "../../stacks/config.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
 import { MARK, table } from "../format.ts";
 import { type PreflightReport, runChecks } from "../preflight/checks.ts";
+import { type ModelDecision, type ModelRef, alternativesText } from "../preflight/model-choice.ts";
 import { chooseRegion } from "../preflight/region.ts";
 import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
 import { LabSetupError, azure, labConfig } from "./lab-context.ts";
@@ -12,9 +13,12 @@ const HELP = `usage: evallab preflight [--fix] [--json]
 
 Checks, through Azure Resource Manager, that the lab can be deployed: you are signed in and the
 subscription is enabled; Microsoft.CognitiveServices and Microsoft.Databricks are registered; in each
-lab region the model and version are offered (Standard, not retired), OpenAI quota covers the capacity
-and vCPU quota covers the cluster; no soft-deleted OpenAI account holds the lab's name. Then picks the
-region (the configured one if it passes, else one drawn among the passing regions, persisted).
+lab region the model can chat, is not retired (by date) and is offered as a deployment type with quota
+for the capacity (auto: Standard, then DataZoneStandard, then GlobalStandard), and vCPU quota covers the
+cluster; no soft-deleted OpenAI account holds the lab's name. When the lab's default model is retired it
+moves to a successor (Azure's declared replacement, then LAB_FALLBACK_MODELS, then the newest chat
+model); a model you set is never substituted. Then picks the region (the configured one if it passes,
+else one drawn among the passing ones). Model, type and region are saved together, only on success.
 
   --fix    register missing providers and purge a soft-deleted account holding the name
   --json   machine-readable report
@@ -24,33 +28,55 @@ export interface PreflightOutcome {
   report: PreflightReport;
   region?: string;
   moved?: boolean;
+  /** The model the lab deploys (persisted with the region), and the line saying it was substituted. */
+  model?: ModelChoice;
+  substituted?: string;
   error?: string;
   fix?: string;
 }
 
+const label = (m: { name: string; version: string }) => `${m.name} ${m.version}`;
+
+/** Why preflight cannot pick a model, and the exact settings that would work (deployable ones only). */
+function modelFailure(config: LabConfig, d: ModelDecision): { error: string; fix: string } {
+  const asked = label(d.requested);
+  const alternatives = alternativesText(d);
+  return {
+    error: `${asked} cannot be deployed in any lab region: ${d.why}`,
+    fix: alternatives
+      ? `${config.requestedModel.explicit ? "choose a model Azure deploys today" : "choose one of these"}: ${alternatives}`
+      : `no chat model is deployable${config.deploymentTypeSetting === "auto" ? "" : ` as ${config.deploymentTypeSetting}`} with ${config.capacity}K TPM of quota in the lab regions: ` +
+        `${config.deploymentTypeSetting === "auto" ? "" : "set LAB_DEPLOYMENT_TYPE=auto, "}lower LAB_CAPACITY, or request quota at https://aka.ms/oai/quotaincrease`,
+  };
+}
+
+/**
+ * Run the checks, decide model and region, and persist them together — only when every check passed:
+ * a failed preflight writes nothing.
+ */
 export async function preflight(io: Io, config: LabConfig, fix: boolean): Promise<PreflightOutcome> {
   const { subscriptionId, facts } = azure(io);
-  const report = await runChecks(facts, subscriptionId, config, { fix });
+  const deployed = labDeployed(io.cwd);
+  const report = await runChecks(facts, subscriptionId, config, { fix, deployed: deployed ? { name: config.model, version: config.modelVersion } : undefined });
+  const decision = report.model;
+  if (decision && !decision.chosen) return { report, ...modelFailure(config, decision) };
   if (!report.ok) {
-    const nowhere = report.results.filter((r) => r.check === "model").every((r) => r.status === "fail");
-    if (nowhere && report.results.some((r) => r.check === "model")) {
-      const s = report.successors;
-      return {
-        report,
-        error: `${config.model} ${config.modelVersion} cannot be deployed in any lab region`,
-        fix: s.length
-          ? `use a successor the API reports: ${s.map((x) => `LAB_MODEL=${x.model} LAB_MODEL_VERSION=${x.version} (in ${x.regions.join(", ")})`).join("; or ")}`
-          : "choose a current model, e.g. LAB_MODEL=gpt-4o-mini LAB_MODEL_VERSION=2024-07-18",
-      };
-    }
     if (report.results.some((r) => !r.region && r.status === "fail")) {
       return { report, error: "a subscription-wide check failed", fix: "fix the failed checks above" };
     }
-    if (report.passingRegions.length === 0) return { report, error: "no lab region passes preflight", fix: "fix the failed checks above" };
+    return { report, error: "no lab region passes preflight", fix: "fix the failed checks above" };
   }
-  const choice = chooseRegion(config, report.passingRegions, io.cwd, labDeployed(io.cwd));
+  const choice = chooseRegion(config, report.passingRegions, deployed);
   if ("error" in choice) return { report, error: choice.error, fix: choice.fix };
-  return { report, region: choice.region, moved: choice.moved };
+  const chosen = decision?.chosen as NonNullable<ModelDecision["chosen"]>;
+  const model: ModelChoice = { name: chosen.name, version: chosen.version, deploymentType: report.deploymentTypes[choice.region] ?? config.deploymentType };
+  writeChoices(io.cwd, { suffix: config.suffix, model, ...(config.regionSource === "configured" ? {} : { region: choice.region }) });
+  const substituted =
+    chosen.source === "requested" || chosen.source === "deployed"
+      ? undefined
+      : `${label(decision?.requested as ModelRef)} cannot be deployed (${decision?.why}); deploying ${label(model)} (${model.deploymentType}) instead — ` +
+        "choose another with LAB_MODEL and LAB_MODEL_VERSION";
+  return { report, region: choice.region, moved: choice.moved, model, substituted };
 }
 
 /** The checks as a table (what `up` shows when preflight stops it). */
@@ -62,6 +88,8 @@ export function renderChecks(report: PreflightReport): string {
 /** The table and the verdict: the region chosen, or what failed and the fix. */
 export function renderPreflight(o: PreflightOutcome): string {
   const lines = [renderChecks(o.report), ""];
+  if (o.substituted) lines.push(`model: ${o.substituted}`);
+  if (o.model) lines.push(`model: ${label(o.model)} (${o.model.deploymentType}), saved`);
   if (o.region) lines.push(`region: ${o.region}${o.moved ? " (drawn among the passing regions and saved)" : ""}`);
   if (o.error) lines.push(`error: ${o.error}`, `fix: ${o.fix}`);
   return lines.join("\n");
@@ -73,8 +101,11 @@ export const preflightCommand: Command = {
       const parsed = parseCommand("preflight", argv, { fix: { type: "boolean" }, json: { type: "boolean" } }, io, HELP);
       if (!parsed) return EXIT.ok;
       const { values } = parsed;
-      const outcome = await preflight(io, labConfig(io), Boolean(values.fix));
-      io.out(values.json ? JSON.stringify({ ...outcome.report, region: outcome.region ?? null, error: outcome.error ?? null, fix: outcome.fix ?? null }, null, 2) : renderPreflight(outcome));
+      // Nothing is written while loading: preflight saves its decisions only when every check passes.
+      const outcome = await preflight(io, labConfig(io, false), Boolean(values.fix));
+      if (outcome.substituted) io.err(`note: ${outcome.substituted}`);
+      const json = { ...outcome.report, region: outcome.region ?? null, chosenModel: outcome.model ?? null, substituted: outcome.substituted ?? null, error: outcome.error ?? null, fix: outcome.fix ?? null };
+      io.out(values.json ? JSON.stringify(json, null, 2) : renderPreflight(outcome));
       return outcome.error ? EXIT.remains : EXIT.ok;
     } catch (e) {
       if (e instanceof UsageError || e instanceof LabSetupError || e instanceof AzureAuthError || e instanceof ArmError) {

@@ -17,6 +17,8 @@ left, and an estimate of the cost so far (cluster time at list prices; see the R
 export interface LabStatus {
   deployed: boolean;
   region?: string;
+  /** The deployed model, its version and deployment type. */
+  model?: { name: string; version: string; deploymentType: string };
   deployedAt?: string;
   ageMs?: number;
   cluster?: { id: string; state: string; runningForMs?: number };
@@ -39,6 +41,12 @@ export async function labStatus(io: Io, now = Date.now()): Promise<LabStatus> {
   const status: LabStatus = {
     deployed: true,
     region: outputs.region,
+    // What the state says is deployed; the configuration's view for labs deployed before this output existed.
+    model: {
+      name: outputs.openaiModel ?? config.model,
+      version: outputs.openaiModelVersion ?? config.modelVersion,
+      deploymentType: outputs.openaiDeploymentType ?? config.deploymentType,
+    },
     deployedAt,
     ageMs: deployedAt ? now - Date.parse(deployedAt) : undefined,
     costPerHourUsd: perHour,
@@ -65,6 +73,7 @@ export function renderStatus(s: LabStatus): string {
   if (!s.deployed) return "The lab is not deployed. Stand it up with `evallab up`.";
   return [
     `deployed   yes, in ${s.region}${s.ageMs !== undefined ? `, ${formatDuration(s.ageMs)} ago (${s.deployedAt})` : ""}`,
+    `model      ${s.model ? `${s.model.name} ${s.model.version} (${s.model.deploymentType})` : "?"}`,
     `cluster    ${s.cluster ? `${s.cluster.state}${s.cluster.runningForMs !== undefined ? ` for ${formatDuration(s.cluster.runningForMs)}` : ""}` : "not deployed"}`,
     `cost       about ${formatUsd(s.costSoFarUsd ?? 0)} in the current cluster session (${formatUsd(s.costPerHourUsd ?? Number.NaN)}/hour while it runs; estimate)`,
     `teardown   ${s.deadline ? `${s.deadline} (${(s.timeLeftMs ?? 0) > 0 ? `in ${formatDuration(s.timeLeftMs ?? 0)}` : "due now"}); \`evallab extend 2h\` moves it` : "off (the lab stays until `evallab down`)"}`,

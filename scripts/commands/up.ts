@@ -43,17 +43,19 @@ export class UpFailed extends Error {
 
 /** The whole `up` flow; returns the deployed lab's outputs (secrets in memory only). */
 export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
-  let config = labConfig(io);
   if (!opts.skipPreflight) {
     io.err("preflight…");
-    const outcome = await preflight(io, config, false);
+    // Loaded without writing: a failed preflight leaves .evallab/ as it was.
+    const outcome = await preflight(io, labConfig(io, false), false);
     if (outcome.error) {
       io.err(renderChecks(outcome.report));
       throw new UpFailed(`preflight: ${outcome.error}; fix: ${outcome.fix}`);
     }
-    io.err(`  region ${outcome.region}${outcome.moved ? " (drawn among the passing regions, saved)" : ""}; all checks passed`);
-    config = labConfig(io); // the region may have just been chosen
+    if (outcome.substituted) io.err(`  note: ${outcome.substituted}`);
+    const model = outcome.model ? `${outcome.model.name} ${outcome.model.version} (${outcome.model.deploymentType}), ` : "";
+    io.err(`  ${model}region ${outcome.region}${outcome.moved ? " (drawn among the passing regions, saved)" : ""}; all checks passed`);
   }
+  let config = labConfig(io); // with preflight's region and model
   // The deadline counts from this deployment, not from an earlier synth.
   if (config.deadline && !labDeployed(io.cwd)) {
     writeChoices(io.cwd, { deadline: isoSeconds(Date.now() + durationMs(config.expiresIn)) });
@@ -100,7 +102,7 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
     [
       "",
       "The lab is up:",
-      `  OpenAI endpoint   ${outputs.openaiEndpoint} (deployment ${outputs.openaiDeployment}, API ${outputs.openaiApiVersion})`,
+      `  OpenAI endpoint   ${outputs.openaiEndpoint} (deployment ${outputs.openaiDeployment}: ${config.model} ${config.modelVersion} ${config.deploymentType}, API ${outputs.openaiApiVersion})`,
       `  workspace         ${outputs.workspaceUrl}`,
       `  cluster           ${outputs.clusterUrl ?? "?"}`,
       `  experiment        ${outputs.experimentUrl ?? "?"}`,

@@ -16,6 +16,9 @@ export interface AccountModel {
     name: string;
     version: string;
     lifecycleStatus?: string;
+    isDefaultVersion?: boolean;
+    /** String flags such as `{"chatCompletion": "true"}` or `{"embeddings": "true"}`. */
+    capabilities?: Record<string, string>;
     deprecation?: { fineTune?: string; inference?: string };
     skus?: { name: string; usageName?: string; deprecationDate?: string }[];
     replacementConfig?: { targetModelName?: string; targetModelVersion?: string };

@@ -1,9 +1,10 @@
 // Preflight: can this subscription hold the lab, and where? Each check is pass / warn / fail with the fix.
-import type { LabConfig, LabRegion } from "../../stacks/config.ts";
+import type { DeploymentType, LabConfig, LabRegion } from "../../stacks/config.ts";
 import { LAB_REGIONS } from "../../stacks/config.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
-import type { AccountModel, AzureFacts } from "./azure-facts.ts";
+import type { AzureFacts, ComputeSku, Usage } from "./azure-facts.ts";
+import { type ModelDecision, type ModelRef, type Offer, type RegionCatalog, offerIn, resolveModel } from "./model-choice.ts";
 
 export type Status = "pass" | "warn" | "fail";
 
@@ -17,127 +18,96 @@ export interface CheckResult {
 
 export const PROVIDERS = ["Microsoft.CognitiveServices", "Microsoft.Databricks"] as const;
 
-const day = (iso: string | undefined) => (iso ? Date.parse(iso) : Number.NaN);
-
-/** Is this model version deployable as Standard today? Returns a reason when not. */
-export function deployability(entry: AccountModel, today: number): { ok: boolean; reason?: string; usageName?: string } {
-  const m = entry.model;
-  const sku = m.skus?.find((s) => s.name === "Standard");
-  if (!sku) return { ok: false, reason: "not offered with the Standard SKU" };
-  if (m.lifecycleStatus === "Deprecated" || m.lifecycleStatus === "Deprecating" || m.lifecycleStatus === "Retired") {
-    return { ok: false, reason: `lifecycle ${m.lifecycleStatus}` };
-  }
-  if (day(m.deprecation?.inference) <= today) return { ok: false, reason: `retired for inference on ${m.deprecation?.inference?.slice(0, 10)}` };
-  if (day(sku.deprecationDate) <= today) return { ok: false, reason: `Standard SKU deprecated on ${sku.deprecationDate?.slice(0, 10)}` };
-  return { ok: true, usageName: sku.usageName };
-}
-
-export interface RegionVerdict {
+export interface RegionFacts extends RegionCatalog {
   region: LabRegion;
-  results: CheckResult[];
-  passes: boolean;
-  models: AccountModel[];
+  /** The cluster's vCPU check for this region. */
+  vcpu: CheckResult;
 }
 
-/** The model, its quota and the cluster's vCPUs in one region. */
-export async function checkRegion(facts: AzureFacts, config: LabConfig, region: LabRegion, today: number): Promise<RegionVerdict> {
-  const results: CheckResult[] = [];
+/** The cluster's node type in one region: offered, not restricted, vCPU quota for its family and in total. */
+function vcpuCheck(config: LabConfig, region: LabRegion, skus: ComputeSku[], computeUsages: Usage[]): CheckResult {
+  const vm = skus.find((s) => s.resourceType === "virtualMachines" && s.name === config.nodeType);
+  const restricted = vm?.restrictions?.find((r) => r.type === "Location");
+  if (!vm || restricted) {
+    return {
+      check: "vcpu-quota",
+      region,
+      status: "fail",
+      detail: `${config.nodeType} is ${vm ? `restricted (${restricted?.reasonCode})` : "not offered"} here`,
+      fix: "choose another LAB_NODE_TYPE or region",
+    };
+  }
+  const vcpus = Number(vm.capabilities?.find((c) => c.name === "vCPUs")?.value ?? 0);
+  const freeOf = (name: string) => {
+    const u = computeUsages.find((x) => x.name.value.toLowerCase() === name.toLowerCase());
+    return u ? u.limit - u.currentValue : 0;
+  };
+  const family = vm.family ?? "";
+  const freeFamily = freeOf(family);
+  const freeTotal = freeOf("cores");
+  const ok = freeFamily >= vcpus && freeTotal >= vcpus;
+  return {
+    check: "vcpu-quota",
+    region,
+    status: ok ? "pass" : "fail",
+    detail: `${config.nodeType} needs ${vcpus} vCPUs: ${freeFamily} free in ${family}, ${freeTotal} free in total`,
+    fix: ok ? undefined : `request vCPU quota for ${family} in ${region} (Azure portal > Quotas), or choose another region`,
+  };
+}
+
+/** What ARM says about one region: its model catalog (all pages), OpenAI usages, and the cluster's vCPUs. */
+export async function regionFacts(facts: AzureFacts, config: LabConfig, region: LabRegion): Promise<RegionFacts> {
   const [models, usages, skus, computeUsages] = await Promise.all([
     facts.models(region),
     facts.openAiUsages(region),
     facts.computeSkus(region),
     facts.computeUsages(region),
   ]);
-  const label = `${config.model} ${config.modelVersion}`;
-  const entry = models.find((e) => e.model.name === config.model && e.model.version === config.modelVersion);
-  const verdict = entry ? deployability(entry, today) : { ok: false, reason: "not offered in this region" };
-  results.push({
-    check: "model",
-    region,
-    status: verdict.ok ? "pass" : "fail",
-    detail: verdict.ok ? `${label} (Standard) can be deployed` : `${label}: ${verdict.reason}`,
-    fix: verdict.ok ? undefined : "choose another model (LAB_MODEL, LAB_MODEL_VERSION) or region (LAB_REGION)",
-  });
-  if (verdict.ok) {
-    const usageName = verdict.usageName ?? `OpenAI.Standard.${config.model}`;
-    const u = usages.find((x) => x.name.value === usageName);
-    const free = u ? u.limit - u.currentValue : 0;
-    results.push({
-      check: "openai-quota",
-      region,
-      status: free >= config.capacity ? "pass" : "fail",
-      detail: `${usageName}: ${free}K TPM free of ${u?.limit ?? 0}K, lab needs ${config.capacity}K`,
-      fix: free >= config.capacity ? undefined : `lower LAB_CAPACITY to ${Math.max(1, free)} or below, free quota, or request more at https://aka.ms/oai/quotaincrease`,
-    });
-  }
-  const vm = skus.find((s) => s.resourceType === "virtualMachines" && s.name === config.nodeType);
-  const restricted = vm?.restrictions?.find((r) => r.type === "Location");
-  if (!vm || restricted) {
-    results.push({
-      check: "vcpu-quota",
-      region,
-      status: "fail",
-      detail: `${config.nodeType} is ${vm ? `restricted (${restricted?.reasonCode})` : "not offered"} here`,
-      fix: "choose another LAB_NODE_TYPE or region",
-    });
-  } else {
-    const vcpus = Number(vm.capabilities?.find((c) => c.name === "vCPUs")?.value ?? 0);
-    const freeOf = (name: string) => {
-      const u = computeUsages.find((x) => x.name.value.toLowerCase() === name.toLowerCase());
-      return u ? u.limit - u.currentValue : 0;
-    };
-    const family = vm.family ?? "";
-    const freeFamily = freeOf(family);
-    const freeTotal = freeOf("cores");
-    const ok = freeFamily >= vcpus && freeTotal >= vcpus;
-    results.push({
-      check: "vcpu-quota",
-      region,
-      status: ok ? "pass" : "fail",
-      detail: `${config.nodeType} needs ${vcpus} vCPUs: ${freeFamily} free in ${family}, ${freeTotal} free in total`,
-      fix: ok ? undefined : `request vCPU quota for ${family} in ${region} (Azure portal > Quotas), or choose another region`,
-    });
-  }
-  return { region, results, passes: results.every((r) => r.status !== "fail"), models };
+  return { region, models, usages, vcpu: vcpuCheck(config, region, skus, computeUsages) };
 }
 
-/** Deployable successors the models API names (replacementConfig) for the configured model. */
-export function successors(verdicts: RegionVerdict[], model: string, today: number): { model: string; version: string; regions: string[] }[] {
-  const found = new Map<string, { model: string; version: string; regions: string[] }>();
-  for (const v of verdicts) {
-    for (const e of v.models.filter((x) => x.model.name === model)) {
-      const target = e.model.replacementConfig;
-      if (!target?.targetModelName) continue;
-      const candidate = v.models.find(
-        (x) => x.model.name === target.targetModelName && (!target.targetModelVersion || x.model.version === target.targetModelVersion),
-      );
-      if (!candidate || !deployability(candidate, today).ok) continue;
-      const key = `${candidate.model.name}@${candidate.model.version}`;
-      const entry = found.get(key) ?? { model: candidate.model.name, version: candidate.model.version, regions: [] };
-      if (!entry.regions.includes(v.region)) entry.regions.push(v.region);
-      found.set(key, entry);
-    }
+/** The chosen (or, failing that, the requested) model in one region: deployable, and its quota. */
+function modelChecks(f: RegionFacts, ref: ModelRef, config: LabConfig, today: number): CheckResult[] {
+  const o = offerIn(f, ref, config.deploymentTypeSetting, config.capacity, today);
+  const label = `${ref.name} ${ref.version}`;
+  if (!o.deployable) {
+    return [{ check: "model", region: f.region, status: "fail", detail: `${label}: ${o.reason}`, fix: "choose another model (LAB_MODEL, LAB_MODEL_VERSION) or region (LAB_REGION)" }];
   }
-  return [...found.values()];
+  const q = (o.pick ?? o.short) as Offer;
+  return [
+    { check: "model", region: f.region, status: "pass", detail: `${label} (${q.type}) can be deployed` },
+    {
+      check: "openai-quota",
+      region: f.region,
+      status: o.pick ? "pass" : "fail",
+      detail: `${q.usageName}: ${q.free}K TPM free of ${q.limit}K, lab needs ${config.capacity}K`,
+      fix: o.pick ? undefined : `lower LAB_CAPACITY to ${Math.max(1, q.free)} or below, free quota, or request more at https://aka.ms/oai/quotaincrease`,
+    },
+  ];
 }
 
 export interface PreflightOptions {
   fix: boolean;
   today?: number;
+  /** The model a deployed lab runs: kept, never substituted. */
+  deployed?: ModelRef;
 }
 
 export interface PreflightReport {
   subscriptionId: string;
   results: CheckResult[];
   passingRegions: LabRegion[];
-  successors: { model: string; version: string; regions: string[] }[];
+  /** The model decision; absent when the checks stopped before the catalog was read. */
+  model?: ModelDecision;
+  /** The deployment type per passing region, for the chosen model. */
+  deploymentTypes: Partial<Record<LabRegion, DeploymentType>>;
   ok: boolean;
 }
 
 export async function runChecks(facts: AzureFacts, subscriptionId: string, config: LabConfig, opts: PreflightOptions): Promise<PreflightReport> {
   const today = opts.today ?? Date.now();
   const results: CheckResult[] = [];
-  const report = (): PreflightReport => ({ subscriptionId, results, passingRegions: [], successors: [], ok: false });
+  const report = (): PreflightReport => ({ subscriptionId, results, passingRegions: [], deploymentTypes: {}, ok: false });
 
   try {
     const s = await facts.subscription();
@@ -173,8 +143,33 @@ export async function runChecks(facts: AzureFacts, subscriptionId: string, confi
     });
   }
 
-  const verdicts = await Promise.all(LAB_REGIONS.map((r) => checkRegion(facts, config, r, today)));
-  for (const v of verdicts) results.push(...v.results);
+  const regions = await Promise.all(LAB_REGIONS.map((r) => regionFacts(facts, config, r)));
+  const vcpuOk = new Set<string>(regions.filter((f) => f.vcpu.status === "pass").map((f) => f.region));
+  const decision = resolveModel(
+    regions,
+    {
+      ref: { name: config.requestedModel.name, version: config.requestedModel.version },
+      explicit: config.requestedModel.explicit,
+      fallbackModels: config.fallbackModels,
+      deploymentType: config.deploymentTypeSetting,
+      capacity: config.capacity,
+      deployed: opts.deployed,
+    },
+    today,
+    (r) => vcpuOk.has(r),
+  );
+  const shown = decision.chosen ?? decision.closest ?? decision.requested;
+  const deploymentTypes: PreflightReport["deploymentTypes"] = {};
+  const passingRegions: LabRegion[] = [];
+  for (const f of regions) {
+    const rows = [...modelChecks(f, shown, config, today), f.vcpu];
+    results.push(...rows);
+    const pick = offerIn(f, shown, config.deploymentTypeSetting, config.capacity, today).pick;
+    if (rows.every((r) => r.status !== "fail") && pick) {
+      passingRegions.push(f.region);
+      deploymentTypes[f.region] = pick.type;
+    }
+  }
 
   const deleted = (await facts.deletedAccounts()).filter((a) => a.name === config.names.openaiAccount);
   if (deleted.length === 0) {
@@ -191,14 +186,13 @@ export async function runChecks(facts: AzureFacts, subscriptionId: string, confi
     });
   }
 
-  const passingRegions = verdicts.filter((v) => v.passes).map((v) => v.region);
-  const modelNowhere = verdicts.every((v) => v.results.some((r) => r.check === "model" && r.status === "fail"));
   const global = results.filter((r) => !r.region);
   return {
     subscriptionId,
     results,
-    passingRegions,
-    successors: modelNowhere ? successors(verdicts, config.model, today) : [],
-    ok: passingRegions.length > 0 && global.every((r) => r.status !== "fail"),
+    passingRegions: decision.chosen ? passingRegions : [],
+    model: decision,
+    deploymentTypes,
+    ok: decision.chosen !== undefined && passingRegions.length > 0 && global.every((r) => r.status !== "fail"),
   };
 }

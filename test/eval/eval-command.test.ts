@@ -279,3 +279,47 @@ describe("bad input", () => {
     expect(again.stderr).toMatch(/already holds results; resume it with --resume/);
   });
 });
+
+describe("current models: reasoning deployments and the v1 API", () => {
+  const rows = (cwd: string) => writeJsonl(cwd, [{ inputs: "What is MLflow?" }, { inputs: "What is Spark?" }, { inputs: "What is Delta?" }]);
+  const records = (out: string) =>
+    readFileSync(join(out, "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+
+  it("talks to a reasoning model over the GA v1 API with max_completion_tokens and records its reasoning tokens", async () => {
+    const f = await fake({ deployments: ["gpt-5-mini"], reasoningDeployments: ["gpt-5-mini"] });
+    const cwd = tempDir();
+    const out = join(cwd, "out");
+    const env = { ...fakeEnv(f), AZURE_OPENAI_API_VERSION: "v1" };
+    const r = await runCli(["eval", "--data", rows(cwd), "--deployment", "gpt-5-mini", "--max-tokens", "400", "--out", out], { cwd, env });
+    expect(r.code, r.stderr).toBe(0);
+    // No 400 at all: the model's family decided the parameter up front.
+    expect(f.requests.map((q) => q.status)).toEqual([200, 200, 200]);
+    expect(f.requests.every((q) => q.apiVersion === "v1" && q.deployment === "gpt-5-mini" && q.auth === "bearer")).toBe(true);
+    expect(f.requests.every((q) => q.maxCompletionTokens === 400 && q.maxTokens === undefined)).toBe(true);
+    expect(records(out).every((p) => p.reasoning_tokens === 64 && p.completion_tokens > 64)).toBe(true);
+    expect(r.stdout + r.stderr).not.toContain(f.opts.apiKey);
+  });
+
+  it("learns max_completion_tokens from Azure's 400 once, when the deployment's name does not tell", async () => {
+    const f = await fake({ deployments: ["qa-bot"], reasoningDeployments: ["qa-bot"] });
+    const cwd = tempDir();
+    const out = join(cwd, "out");
+    const env = { ...fakeEnv(f), AZURE_OPENAI_API_VERSION: "2025-04-01-preview" };
+    const r = await runCli(["eval", "--data", rows(cwd), "--deployment", "qa-bot", "--max-tokens", "300", "--max-concurrency", "1", "--out", out], { cwd, env });
+    expect(r.code, r.stderr).toBe(0);
+    const refused = f.requests.filter((q) => q.status === 400);
+    expect(refused).toHaveLength(1);
+    expect(refused[0].maxTokens).toBe(300);
+    expect(f.completed.map((q) => q.maxCompletionTokens)).toEqual([300, 300, 300]);
+    expect(records(out).map((p) => p.status)).toEqual(["ok", "ok", "ok"]);
+  });
+
+  it("says which version to use when a dated version predates the reasoning model", async () => {
+    const f = await fake({ deployments: ["gpt-5-mini"], reasoningDeployments: ["gpt-5-mini"] });
+    const cwd = tempDir();
+    const r = await runCli(["eval", "--data", rows(cwd), "--deployment", "gpt-5-mini", "--out", join(cwd, "out")], { cwd, env: fakeEnv(f) });
+    // A setup error with the fix (exit 2), not one failed row per question.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Deployment "gpt-5-mini" is not served by API version 2024-10-21: set AZURE_OPENAI_API_VERSION=v1');
+  });
+});

@@ -16,23 +16,33 @@ const fake = await new FakeAzureOpenAI({ script: { "What is Spark?": [429] } }).
 afterAll(() => fake.stop());
 const readability = await Readability.load({ env: { ...READABILITY_ENV, HOME: NEVER_CREATED }, download: false });
 
+/** The cluster's environment for the notebook, pointed at a fake; MLflow in a private sqlite store. */
+function notebookEnv(dir: string, openai: FakeAzureOpenAI, apiVersion: string, deployment: string) {
+  return {
+    HOME: dir,
+    NLTK_DATA: READABILITY_ENV.NLTK_DATA,
+    TIKTOKEN_CACHE_DIR: tiktokenCache(join(dir, "tiktoken")),
+    MLFLOW_TRACKING_URI: `sqlite:///${join(dir, "mlflow.db")}`,
+    AZURE_OPENAI_ENDPOINT: openai.url,
+    AZURE_OPENAI_API_KEY: openai.opts.apiKey,
+    AZURE_OPENAI_API_VERSION: apiVersion,
+    AZURE_OPENAI_DEPLOYMENT: deployment,
+  };
+}
+
+/** Run the notebook and read its exit value. */
+async function runNotebook(dir: string, env: Record<string, string>, experiment: string) {
+  const r = await runPython([NOTEBOOK, "--experiment", experiment], { cwd: dir, env });
+  expect(r.code, r.stderr.slice(-3000)).toBe(0);
+  const line = r.stdout.split("\n").find((l) => l.startsWith("EVALLAB_NOTEBOOK_EXIT "));
+  return { ...r, exit: JSON.parse(line?.slice("EVALLAB_NOTEBOOK_EXIT ".length) ?? "{}") };
+}
+
 describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
   it("runs mlflow.evaluate on the lab's rows with MLflow's names and the TypeScript engine's numbers", async () => {
     const dir = tempDir();
-    const env = {
-      HOME: dir,
-      NLTK_DATA: READABILITY_ENV.NLTK_DATA,
-      TIKTOKEN_CACHE_DIR: tiktokenCache(join(dir, "tiktoken")),
-      MLFLOW_TRACKING_URI: `sqlite:///${join(dir, "mlflow.db")}`,
-      AZURE_OPENAI_ENDPOINT: fake.url,
-      AZURE_OPENAI_API_KEY: fake.opts.apiKey,
-      AZURE_OPENAI_API_VERSION: "2024-10-21",
-      AZURE_OPENAI_DEPLOYMENT: "gpt-35-turbo",
-    };
-    const r = await runPython([NOTEBOOK, "--experiment", "lab-notebook-test"], { cwd: dir, env });
-    expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    const line = r.stdout.split("\n").find((l) => l.startsWith("EVALLAB_NOTEBOOK_EXIT "));
-    const exit = JSON.parse(line?.slice("EVALLAB_NOTEBOOK_EXIT ".length) ?? "{}");
+    const env = notebookEnv(dir, fake, "2024-10-21", "gpt-35-turbo");
+    const { exit, ...r } = await runNotebook(dir, env, "lab-notebook-test");
 
     // The requests carried the real questions, with the formal prompt; the 429 was retried.
     expect(fake.completed.map((q) => q.messages)).toEqual([
@@ -81,5 +91,24 @@ describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
     expect(stored.metrics["flesch_kincaid_grade_level/v1/mean"]).toBe(exit.metrics["flesch_kincaid_grade_level/v1/mean"]);
     expect(stored.params.deployment).toBe("gpt-35-turbo");
     expect(r.stdout + r.stderr).not.toContain(fake.opts.apiKey);
+  }, 240_000);
+
+  it("evaluates a reasoning deployment over the GA v1 API and records its reasoning tokens", async () => {
+    const reasoning = await new FakeAzureOpenAI({ deployments: ["gpt-5-mini"], reasoningDeployments: ["gpt-5-mini"] }).start();
+    try {
+      const dir = tempDir();
+      const { exit, ...r } = await runNotebook(dir, notebookEnv(dir, reasoning, "v1", "gpt-5-mini"), "lab-notebook-v1");
+      // Every request went to /openai/v1/ with the deployment as the model and none was refused.
+      expect(reasoning.requests.map((q) => [q.apiVersion, q.deployment, q.status])).toEqual([
+        ["v1", "gpt-5-mini", 200],
+        ["v1", "gpt-5-mini", 200],
+      ]);
+      expect(reasoning.requests.every((q) => q.maxTokens === undefined)).toBe(true);
+      expect(exit.usage.reasoning_tokens).toBe(128);
+      expect(exit.metrics["flesch_kincaid_grade_level/v1/mean"]).toBeGreaterThan(0);
+      expect(r.stdout + r.stderr).not.toContain(reasoning.opts.apiKey);
+    } finally {
+      await reasoning.stop();
+    }
   }, 240_000);
 });

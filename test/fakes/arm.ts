@@ -11,8 +11,99 @@ export interface FakeModel {
   version: string;
   lifecycleStatus?: string;
   inferenceDeprecation?: string;
+  /** Capability flags as ARM lists them (strings); default: a chat model. */
+  capabilities?: Record<string, string>;
+  isDefaultVersion?: boolean;
   skus?: { name: string; usageName?: string; deprecationDate?: string }[];
   replacement?: { name: string; version?: string };
+}
+
+const CHAT = { chatCompletion: "true", maxContextToken: "128000", maxOutputToken: "16384" };
+const sku = (name: string, model: string, deprecationDate?: string) => ({ name, usageName: `OpenAI.${name}.${model}`, ...(deprecationDate ? { deprecationDate } : {}) });
+
+/** One entry of `GET …/locations/{location}/models` as ARM returns it (api-version 2025-06-01). */
+export function armModel(x: FakeModel) {
+  return {
+    kind: "OpenAI",
+    skuName: "S0",
+    model: {
+      format: "OpenAI",
+      name: x.name,
+      version: x.version,
+      capabilities: x.capabilities ?? CHAT,
+      isDefaultVersion: x.isDefaultVersion ?? false,
+      lifecycleStatus: x.lifecycleStatus,
+      deprecation: x.inferenceDeprecation ? { inference: x.inferenceDeprecation } : undefined,
+      skus: x.skus,
+      ...(x.replacement ? { replacementConfig: { targetModelName: x.replacement.name, targetModelVersion: x.replacement.version } } : {}),
+    },
+  };
+}
+
+/**
+ * A catalog shaped like Azure's in late 2026 (Microsoft's retirement table): gpt-35-turbo retired on
+ * 2025-11-14 although its entry still says GenerallyAvailable, pointing at gpt-4o-mini as its
+ * replacement — itself retired (regional Standard 2026-03-31, Global/DataZone 2026-10-01); gpt-4.1-mini
+ * retired 2026-10-14; gpt-5-mini (to 2027-02-06) offered only as GlobalStandard, and DataZoneStandard in
+ * some regions; gpt-5.4-mini GlobalStandard in two regions; an embedding model that cannot chat.
+ */
+export function todayCatalog(regions = ["eastus2", "northcentralus", "swedencentral", "switzerlandwest"]): Record<string, FakeModel[]> {
+  const dataZone = new Set(["eastus2", "swedencentral"]);
+  const newest = new Set(["eastus2", "swedencentral"]);
+  return Object.fromEntries(
+    regions.map((r) => [
+      r,
+      [
+        {
+          name: "gpt-35-turbo",
+          version: "0125",
+          lifecycleStatus: "GenerallyAvailable",
+          inferenceDeprecation: "2025-11-14T00:00:00Z",
+          skus: [sku("Standard", "gpt-35-turbo", "2025-11-14T00:00:00Z")],
+          replacement: { name: "gpt-4o-mini", version: "2024-07-18" },
+        },
+        {
+          name: "gpt-4o-mini",
+          version: "2024-07-18",
+          lifecycleStatus: "GenerallyAvailable",
+          inferenceDeprecation: "2026-10-01T00:00:00Z",
+          skus: [sku("Standard", "gpt-4o-mini", "2026-03-31T00:00:00Z"), sku("GlobalStandard", "gpt-4o-mini", "2026-10-01T00:00:00Z")],
+        },
+        {
+          name: "gpt-4.1-mini",
+          version: "2025-04-14",
+          lifecycleStatus: "GenerallyAvailable",
+          inferenceDeprecation: "2026-10-14T00:00:00Z",
+          skus: [sku("GlobalStandard", "gpt-4.1-mini")],
+        },
+        {
+          name: "gpt-5-mini",
+          version: "2025-08-07",
+          lifecycleStatus: "GenerallyAvailable",
+          isDefaultVersion: true,
+          inferenceDeprecation: "2027-02-06T00:00:00Z",
+          skus: [...(dataZone.has(r) ? [sku("DataZoneStandard", "gpt-5-mini")] : []), sku("GlobalStandard", "gpt-5-mini")],
+        },
+        ...(newest.has(r)
+          ? [{ name: "gpt-5.4-mini", version: "2026-03-17", lifecycleStatus: "GenerallyAvailable", inferenceDeprecation: "2027-09-17T00:00:00Z", skus: [sku("GlobalStandard", "gpt-5.4-mini")] }]
+          : []),
+        {
+          name: "text-embedding-3-small",
+          version: "1",
+          lifecycleStatus: "GenerallyAvailable",
+          capabilities: { embeddings: "true", embeddingsMaxInputs: "2048" },
+          inferenceDeprecation: "2027-04-30T00:00:00Z",
+          skus: [sku("Standard", "text-embedding-3-small"), sku("GlobalStandard", "text-embedding-3-small")],
+        },
+      ],
+    ]),
+  );
+}
+
+/** Per-type usages for the today-shaped catalog: room everywhere for the lab's 5K TPM. */
+export function todayUsages(regions = ["eastus2", "northcentralus", "swedencentral", "switzerlandwest"]) {
+  const names = ["OpenAI.Standard.gpt-35-turbo", "OpenAI.GlobalStandard.gpt-5-mini", "OpenAI.DataZoneStandard.gpt-5-mini", "OpenAI.GlobalStandard.gpt-5.4-mini", "OpenAI.GlobalStandard.gpt-4.1-mini"];
+  return Object.fromEntries(regions.map((r) => [r, Object.fromEntries(names.map((n) => [n, { current: 0, limit: n.includes("Global") ? 1000 : 100 }]))]));
 }
 
 export interface FakeArmState {
@@ -187,19 +278,7 @@ export class FakeArm {
     }
     if ((m = /^\/providers\/Microsoft\.CognitiveServices\/locations\/([^/]+)\/models$/i.exec(rest))) {
       return page(
-        (this.state.models[m[1]] ?? []).map((x) => ({
-          kind: "OpenAI",
-          skuName: "S0",
-          model: {
-            format: "OpenAI",
-            name: x.name,
-            version: x.version,
-            lifecycleStatus: x.lifecycleStatus,
-            deprecation: x.inferenceDeprecation ? { inference: x.inferenceDeprecation } : undefined,
-            skus: x.skus,
-            ...(x.replacement ? { replacementConfig: { targetModelName: x.replacement.name, targetModelVersion: x.replacement.version } } : {}),
-          },
-        })),
+        (this.state.models[m[1]] ?? []).map(armModel),
       );
     }
     // Both providers answer usages in the same shape.

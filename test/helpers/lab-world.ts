@@ -36,6 +36,7 @@ export async function labWorld(): Promise<LabWorld> {
       lab: {
         openai_endpoint: openai.url,
         openai_deployment: "gpt-35-turbo",
+        openai_model: "gpt-35-turbo 0125 Standard",
         openai_api_version: "2024-10-21",
         openai_api_key: openai.opts.apiKey,
         openai_account_name: "oai-lab",

@@ -41,6 +41,8 @@ describe("evallab up", () => {
     expect(r.stdout).toContain(`OpenAI endpoint   ${w.openai.url}`);
     expect(r.stdout).toContain(`/ml/experiments/4242`);
     expect(r.stdout).toMatch(/about \$0\.78\/hour while the cluster runs/);
+    expect(r.stdout).toContain("(deployment gpt-35-turbo: gpt-35-turbo 0125 Standard, API 2024-10-21)");
+    expect(r.stdout).toContain("gpt-35-turbo (Standard) tokens per use: $0.50/1M in, $1.50/1M out");
     expect(r.stdout).toContain("evallab down");
     expect(w.dbx.calls.some((c) => c.path === "/api/2.0/libraries/cluster-status")).toBe(true);
     expect(JSON.parse(readFileSync(choicesPath(w.cwd), "utf8")).deployedAt).toMatch(/^\d{4}-/);
@@ -77,12 +79,15 @@ describe("evallab up", () => {
   it("stops before deploying when preflight fails", async () => {
     const w = await world();
     w.arm.state.deletedAccounts.push({ name: "", location: "eastus2", resourceGroup: "rg" });
-    for (const region of Object.keys(w.arm.state.openAiUsage)) w.arm.state.openAiUsage[region]["OpenAI.Standard.gpt-35-turbo"] = { current: 120, limit: 120 };
+    // No quota for the lab's model nor for any model it could move to.
+    for (const usage of Object.values(w.arm.state.openAiUsage)) for (const name of Object.keys(usage)) usage[name] = { current: 120, limit: 120 };
     const r = await runCli(["up"], { cwd: w.cwd, env: w.env });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FAIL\s+openai-quota/);
-    expect(r.stderr).toMatch(/preflight: no lab region passes preflight/);
+    expect(r.stderr).toMatch(/preflight: gpt-35-turbo 0125 cannot be deployed in any lab region: no quota for 5K TPM/);
     expect(existsSync(join(w.cwd, "terraform-calls.jsonl")) ? deployOrder(w, "apply") : []).toEqual([]);
+    // A failed preflight writes no region, model or suffix.
+    expect(existsSync(choicesPath(w.cwd))).toBe(false);
   }, 60_000);
 });
 
@@ -94,7 +99,12 @@ describe("evallab status and down", () => {
     const st = await runCli(["status", "--json"], { cwd: w.cwd, env: w.env });
     expect(st.code, st.stderr).toBe(0);
     const status = JSON.parse(st.stdout);
-    expect(status).toMatchObject({ deployed: true, cluster: { id: CLUSTER_ID, state: "RUNNING" }, costPerHourUsd: expect.closeTo(0.776, 3) });
+    expect(status).toMatchObject({
+      deployed: true,
+      model: { name: "gpt-35-turbo", version: "0125", deploymentType: "Standard" },
+      cluster: { id: CLUSTER_ID, state: "RUNNING" },
+      costPerHourUsd: expect.closeTo(0.776, 3),
+    });
     expect(status.ageMs).toBeGreaterThanOrEqual(0);
     expect(status.costSoFarUsd).toBeGreaterThanOrEqual(0);
 

@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { choicesPath } from "../../stacks/config.ts";
-import { FakeArm, type FakeArmState } from "../fakes/arm.ts";
+import { FakeArm, type FakeArmState, todayCatalog, todayUsages } from "../fakes/arm.ts";
+import { only, synthLab } from "../helpers/synth.ts";
 import { runCli } from "../helpers/cli.ts";
 import { missingPath, tempDir } from "../helpers/tmp.ts";
 
@@ -79,7 +80,7 @@ describe("evallab preflight", () => {
     expect(r.stdout).toMatch(/fix: set LAB_REGION=northcentralus/);
   });
 
-  it("on a retired model, names the deployable successors the API reports, with the exact settings", async () => {
+  it("on a retired model set explicitly, fails naming the deployable successor the API reports, with the exact settings", async () => {
     const f = await arm();
     for (const models of Object.values(f.state.models)) {
       const m = models.find((x) => x.name === "gpt-35-turbo");
@@ -89,11 +90,17 @@ describe("evallab preflight", () => {
         m.replacement = { name: "gpt-4o-mini", version: "2024-07-18" };
       }
     }
-    const r = await preflight(f);
+    const cwd = tempDir();
+    const r = await preflight(f, [], { LAB_MODEL: "gpt-35-turbo" }, cwd);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL\s+model\s+eastus2\s+gpt-35-turbo 0125: lifecycle Deprecated/);
     expect(r.stdout).toContain("gpt-35-turbo 0125 cannot be deployed in any lab region");
-    expect(r.stdout).toContain("LAB_MODEL=gpt-4o-mini LAB_MODEL_VERSION=2024-07-18 (in eastus2, northcentralus, swedencentral, switzerlandwest)");
+    expect(r.stdout).toContain("LAB_MODEL=gpt-4o-mini LAB_MODEL_VERSION=2024-07-18 (Standard in eastus2, northcentralus, swedencentral, switzerlandwest)");
+    expect(existsSync(choicesPath(cwd))).toBe(false);
+    // The lab's default request moves to that successor instead.
+    const moved = await preflight(f, ["--json"], {}, cwd);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout).chosenModel).toEqual({ name: "gpt-4o-mini", version: "2024-07-18", deploymentType: "Standard" });
   });
 
   it("fails on a soft-deleted account holding the name; --fix purges it", async () => {
@@ -135,5 +142,78 @@ describe("evallab preflight", () => {
     const r = await runCli(["preflight"], { cwd: tempDir(), env: { LAB_ARM_TOKEN: "x", AZURE_CONFIG_DIR: missingPath() } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ARM_SUBSCRIPTION_ID/);
+  });
+});
+
+describe("evallab preflight on a catalog like today's", () => {
+  const today = () => arm({ models: todayCatalog(), openAiUsage: todayUsages() });
+  const read = (cwd: string) => JSON.parse(readFileSync(choicesPath(cwd), "utf8"));
+
+  it("moves the default model to a deployable successor, says so once, and the synth deploys it with its SKU", async () => {
+    const f = await today();
+    const cwd = tempDir();
+    const r = await preflight(f, [], {}, cwd);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const note = "gpt-35-turbo 0125 cannot be deployed (retired for inference on 2025-11-14 in every lab region); deploying gpt-5-mini 2025-08-07";
+    expect(r.stderr.split("\n").filter((l) => l.includes(note))).toHaveLength(1);
+    expect(r.stderr).toContain("choose another with LAB_MODEL and LAB_MODEL_VERSION");
+    const saved = read(cwd);
+    // auto: DataZoneStandard where offered (eastus2, swedencentral), else GlobalStandard.
+    const type = ["eastus2", "swedencentral"].includes(saved.region) ? "DataZoneStandard" : "GlobalStandard";
+    expect(saved.model).toEqual({ name: "gpt-5-mini", version: "2025-08-07", deploymentType: type });
+    expect(saved.suffix).toMatch(/^[a-z0-9]{6}$/);
+
+    const { stacks, config } = synthLab({}, { rootDir: cwd });
+    expect(config.region).toBe(saved.region);
+    const dep = only(stacks.lab, "resource", "azurerm_cognitive_deployment");
+    expect(dep).toMatchObject({ name: "gpt-5-mini", model: { name: "gpt-5-mini", version: "2025-08-07" }, sku: { name: type, capacity: 5 } });
+    // gpt-5-mini is served by the v1 API, not by the dated 2024-10-21.
+    expect(stacks.lab.output.openai_api_version.value).toBe("v1");
+    const cluster = only(stacks["lab-databricks"], "resource", "databricks_cluster");
+    expect(cluster.spark_env_vars.AZURE_OPENAI_API_VERSION).toBe("v1");
+    expect(cluster.spark_env_vars.AZURE_OPENAI_DEPLOYMENT).toBe("gpt-5-mini");
+
+    // A second preflight keeps the same decision.
+    expect((await preflight(f, [], {}, cwd)).code).toBe(0);
+    expect(read(cwd).model).toEqual(saved.model);
+  });
+
+  it("is strict with an explicit model: fails naming only deployable models, and persists nothing", async () => {
+    const f = await today();
+    const cwd = tempDir();
+    const r = await preflight(f, [], { LAB_MODEL: "gpt-4o-mini", LAB_MODEL_VERSION: "2024-07-18" }, cwd);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("error: gpt-4o-mini 2024-07-18 cannot be deployed in any lab region: retired for inference on 2026-10-01 in every lab region");
+    const fix = r.stdout.split("\n").find((l) => l.startsWith("fix: ")) ?? "";
+    expect(fix).toBe(
+      "fix: choose a model Azure deploys today: LAB_MODEL=gpt-5-mini LAB_MODEL_VERSION=2025-08-07 (DataZoneStandard/GlobalStandard in eastus2, northcentralus, swedencentral, switzerlandwest); " +
+        "or LAB_MODEL=gpt-5.4-mini LAB_MODEL_VERSION=2026-03-17 (GlobalStandard in eastus2, swedencentral)",
+    );
+    for (const retired of ["gpt-35-turbo", "gpt-4.1-mini", "text-embedding"]) expect(fix).not.toContain(retired);
+    expect(existsSync(choicesPath(cwd))).toBe(false);
+    expect(existsSync(join(cwd, ".evallab"))).toBe(false);
+  });
+
+  it("honours an explicit deployment type, and fails without writing when no model offers it", async () => {
+    const f = await today();
+    const global = await preflight(f, ["--json"], { LAB_DEPLOYMENT_TYPE: "GlobalStandard" });
+    expect(global.code, global.stderr).toBe(0);
+    expect(JSON.parse(global.stdout).chosenModel).toEqual({ name: "gpt-5-mini", version: "2025-08-07", deploymentType: "GlobalStandard" });
+
+    const cwd = tempDir();
+    const standard = await preflight(f, [], { LAB_DEPLOYMENT_TYPE: "Standard" }, cwd);
+    expect(standard.code).toBe(1);
+    expect(standard.stdout).toContain("fix: no chat model is deployable as Standard with 5K TPM of quota in the lab regions: set LAB_DEPLOYMENT_TYPE=auto");
+    expect(existsSync(choicesPath(cwd))).toBe(false);
+  });
+
+  it("persists nothing when the subscription has no quota for any current model", async () => {
+    const f = await today();
+    for (const u of Object.values(f.state.openAiUsage)) for (const k of Object.keys(u)) u[k] = { current: u[k].limit, limit: u[k].limit };
+    const cwd = tempDir();
+    const r = await preflight(f, [], {}, cwd);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL\s+openai-quota\s+eastus2\s+OpenAI\.DataZoneStandard\.gpt-5-mini: 0K TPM free of 100K/);
+    expect(existsSync(choicesPath(cwd))).toBe(false);
   });
 });

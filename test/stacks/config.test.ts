@@ -37,6 +37,11 @@ describe("defaults", () => {
       modelVersion: "0125",
       deploymentName: "gpt-35-turbo",
       capacity: 5,
+      deploymentType: "Standard",
+      deploymentTypeSetting: "auto",
+      fallbackModels: ["gpt-5-mini", "gpt-5.4-mini", "gpt-5-nano", "gpt-5.4-nano"],
+      requestedModel: { name: "gpt-35-turbo", version: "0125", explicit: false },
+      modelSource: "settings",
       versionUpgradeOption: "OnceNewDefaultVersionAvailable",
       apiVersion: "2024-10-21",
       databricksSku: "premium",
@@ -78,6 +83,45 @@ describe("sources", () => {
 
   it("accepts the seed's preview API version", () => {
     expect(load({ LAB_API_VERSION: "2023-03-15-preview" }).apiVersion).toBe("2023-03-15-preview");
+  });
+});
+
+describe("model, deployment type and API version", () => {
+  const saveModel = (root: string, model: object) => writeFileSync(choicesPath(root), JSON.stringify({ model }));
+  const prepared = (model: object) => {
+    const root = tempDir();
+    load({}, undefined, root); // lays out .evallab/
+    saveModel(root, model);
+    return root;
+  };
+  const successor = { name: "gpt-5-mini", version: "2025-08-07", deploymentType: "GlobalStandard" };
+
+  it("defaults the API version to one that serves the model: dated GA for the seed's, v1 for current ones", () => {
+    expect(load().apiVersion).toBe("2024-10-21");
+    expect(load({ LAB_MODEL: "gpt-5-mini", LAB_MODEL_VERSION: "2025-08-07" }).apiVersion).toBe("v1");
+    expect(load({ LAB_MODEL: "gpt-5-mini", LAB_API_VERSION: "2025-04-01-preview" }).apiVersion).toBe("2025-04-01-preview");
+    expect(load({ LAB_API_VERSION: "v1" }).apiVersion).toBe("v1");
+  });
+
+  it("deploys preflight's persisted successor for the default request, with its type and API version", () => {
+    const c = load({}, undefined, prepared(successor));
+    expect(c).toMatchObject({ model: "gpt-5-mini", modelVersion: "2025-08-07", deploymentType: "GlobalStandard", deploymentName: "gpt-5-mini", apiVersion: "v1", modelSource: "persisted" });
+    expect(c.requestedModel).toEqual({ name: "gpt-35-turbo", version: "0125", explicit: false });
+  });
+
+  it("never lets a persisted choice override an explicit model, but keeps its type for that very model", () => {
+    const root = prepared(successor);
+    expect(load({ LAB_MODEL: "gpt-5.4-mini", LAB_MODEL_VERSION: "2026-03-17" }, undefined, root)).toMatchObject({ model: "gpt-5.4-mini", deploymentType: "Standard", modelSource: "settings" });
+    expect(load({ LAB_MODEL: "gpt-5-mini", LAB_MODEL_VERSION: "2025-08-07" }, undefined, root)).toMatchObject({ deploymentType: "GlobalStandard", modelSource: "persisted" });
+    expect(load({ LAB_DEPLOYMENT_TYPE: "DataZoneStandard" }, undefined, root)).toMatchObject({ model: "gpt-35-turbo", deploymentType: "DataZoneStandard" });
+  });
+
+  it("parses the fallback list and rejects an unknown deployment type or API version with the allowed values", () => {
+    expect(load({ LAB_FALLBACK_MODELS: "gpt-5-nano, gpt-5-mini" }).fallbackModels).toEqual(["gpt-5-nano", "gpt-5-mini"]);
+    expect(problemsOf(() => load({ LAB_DEPLOYMENT_TYPE: "ProvisionedManaged" }))).toEqual([
+      'deploymentType: must be auto or one of Standard, DataZoneStandard, GlobalStandard (got "ProvisionedManaged" from LAB_DEPLOYMENT_TYPE); set "deploymentType" in lab.config.json or LAB_DEPLOYMENT_TYPE',
+    ]);
+    expect(problemsOf(() => load({ LAB_API_VERSION: "latest" }))[0]).toMatch(/^apiVersion: must be auto, v1 \(the GA v1 API\) or a dated version/);
   });
 });
 

@@ -39,6 +39,15 @@ describe("stack lab", () => {
     });
   });
 
+  it("keeps the account through Azure's upgrade to Foundry: kind and project management are ignored, the endpoint comes from the subdomain", () => {
+    const acct = only(lab, "resource", "azurerm_cognitive_account");
+    // An upgraded account reads back kind = AIServices and allowProjectManagement = true; both force a
+    // new account in azurerm, so a later apply must not see them as changes.
+    expect(acct.lifecycle).toEqual({ ignore_changes: ["kind", "project_management_enabled"] });
+    expect(lab.output.openai_endpoint.value).toBe(`https://oai-evallab-${config.suffix}.openai.azure.com/`);
+    expect(lab.output.openai_model.value).toBe("gpt-35-turbo 0125 Standard");
+  });
+
   it("deploys the chat model: Standard, 5K TPM, dynamic quota off, default content filter", () => {
     const dep = only(lab, "resource", "azurerm_cognitive_deployment");
     expect(dep).toMatchObject({
@@ -93,13 +102,14 @@ describe("stack lab", () => {
       LAB_MODEL_VERSION: "2024-07-18",
       LAB_DEPLOYMENT_NAME: "chat",
       LAB_CAPACITY: "10",
+      LAB_DEPLOYMENT_TYPE: "GlobalStandard",
       LAB_DATABRICKS_SKU: "trial",
       LAB_VERSION_UPGRADE_OPTION: "NoAutoUpgrade",
     }).stacks.lab;
     expect(only(s, "resource", "azurerm_cognitive_deployment")).toMatchObject({
       name: "chat",
       model: { name: "gpt-4o-mini", version: "2024-07-18" },
-      sku: { capacity: 10 },
+      sku: { name: "GlobalStandard", capacity: 10 },
       version_upgrade_option: "NoAutoUpgrade",
     });
     expect(only(s, "resource", "azurerm_databricks_workspace").sku).toBe("trial");
