@@ -1,7 +1,7 @@
 // The cdktf CLI through execa: deploy, destroy and output, with CHECKPOINT_DISABLE=1 and the user's
 // TERRAFORM_BINARY_NAME. Every line goes to a log file; the caller sees progress events instead of a
 // wall of Terraform output. Outputs come back over a pipe (fd 3), so secrets never touch the disk.
-import { appendFileSync, closeSync, constants, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, constants, createWriteStream, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
@@ -68,17 +68,115 @@ export interface RunResult {
   exitCode: number;
   /** All output, for error translation (never printed whole). */
   output: string;
+  /** Stopped by Ctrl-C / SIGTERM (forwarded to terraform, which saved its state first). */
+  interrupted?: "SIGINT" | "SIGTERM";
 }
 
 function cdktfEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, CHECKPOINT_DISABLE: "1", CI: "1", FORCE_COLOR: "0", NO_COLOR: "1" };
 }
 
+/**
+ * The state files hold secrets in plain text (the OpenAI key, the secret scope's value): owner-only.
+ * The child already runs under umask 077; this also fixes files an earlier run or a plain
+ * `cdktf deploy` left world-readable.
+ */
+export function secureStateFiles(rootDir: string): void {
+  for (const f of readdirSync(rootDir)) if (/^terraform\..+\.tfstate(\.backup)?$/.test(f)) chmodSync(join(rootDir, f), 0o600);
+}
+
+/** A private log folder and an owner-only log file (logs can hold resource ids and Terraform's errors). */
+export function openLog(logFile: string) {
+  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  return createWriteStream(logFile, { flags: "a", mode: 0o600 });
+}
+
+/** `umask 077` for the child: every file terraform writes (state, backups) is created owner-only. */
+const PRIVATE = ["-c", 'umask 077 && exec "$0" "$@"'];
+
+/** Every process below `pid` (from /proc; Linux and WSL, where the lab runs). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after its ")".
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+    } catch {}
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+const kill = (pid: number, signal: NodeJS.Signals) => {
+  try {
+    process.kill(pid, signal);
+  } catch {}
+};
+
+/**
+ * Ctrl-C and SIGTERM while the CLI runs. cdktf runs terraform in a pseudo-terminal (its own session)
+ * and, when it is itself interrupted, aborts and kills terraform before it can save its state. So the
+ * child runs in its own process group (the terminal's signal reaches only us) and the first signal goes
+ * to cdktf's descendants — terraform finishes what is in flight, writes its state and exits, and cdktf
+ * then fails on its own. A second signal forces everything (SIGKILL).
+ */
+function forwardSignals(pid: number | undefined, onSignal: (s: "SIGINT" | "SIGTERM") => void): () => void {
+  let count = 0;
+  const handler = (signal: "SIGINT" | "SIGTERM") => {
+    count++;
+    onSignal(signal);
+    if (pid === undefined) return;
+    if (count === 1) {
+      for (const d of descendants(pid)) kill(d, "SIGINT");
+      return;
+    }
+    for (const d of descendants(pid)) kill(d, "SIGKILL");
+    kill(-pid, "SIGKILL");
+  };
+  const onInt = () => handler("SIGINT");
+  const onTerm = () => handler("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return () => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  };
+}
+
+/** Wait until the child's whole tree is gone (terraform may outlive cdktf by a moment). */
+async function treeGone(pid: number | undefined, tree: number[], timeoutMs = 60_000): Promise<void> {
+  if (pid === undefined) return;
+  const until = Date.now() + timeoutMs;
+  const alive = (p: number) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (Date.now() < until && [pid, ...tree].some(alive)) await new Promise((r) => setTimeout(r, 100));
+}
+
 export async function runCdktf(args: string[], opts: RunOptions & { stacks: string[] }): Promise<RunResult> {
-  mkdirSync(dirname(opts.logFile), { recursive: true });
-  const log = createWriteStream(opts.logFile, { flags: "a" });
+  const log = openLog(opts.logFile);
   log.write(`$ cdktf ${args.join(" ")}\n`);
-  const child = execa(process.execPath, [cdktfBin(), ...args], {
+  const child = execa("/bin/sh", [...PRIVATE, process.execPath, cdktfBin(), ...args], {
     cwd: opts.cwd,
     env: cdktfEnv(opts.env),
     extendEnv: false,
@@ -86,6 +184,13 @@ export async function runCdktf(args: string[], opts: RunOptions & { stacks: stri
     reject: false,
     stdin: "ignore",
     buffer: { all: true },
+    detached: true, // its own process group: see forwardSignals
+  });
+  let interrupted: RunResult["interrupted"];
+  let tree: number[] = [];
+  const stopForwarding = forwardSignals(child.pid, (s) => {
+    interrupted ??= s;
+    if (child.pid !== undefined) tree = descendants(child.pid);
   });
   let pending = "";
   const parser = new LineParser(opts.stacks);
@@ -100,10 +205,18 @@ export async function runCdktf(args: string[], opts: RunOptions & { stacks: stri
       if (e) opts.onEvent?.(e);
     }
   });
-  const result = await child;
-  await new Promise<void>((r) => log.end(r));
-  return { exitCode: result.exitCode ?? 1, output: String(result.all ?? "") };
+  try {
+    const result = await child;
+    if (interrupted) await treeGone(child.pid, tree);
+    return { exitCode: result.exitCode ?? 1, output: String(result.all ?? ""), interrupted };
+  } finally {
+    stopForwarding();
+    await new Promise<void>((r) => log.end(r));
+    secureStateFiles(opts.cwd);
+  }
 }
+
+export class OutputsError extends Error {}
 
 export type StackOutputs = Record<string, Record<string, unknown>>;
 
@@ -112,7 +225,7 @@ export type StackOutputs = Record<string, Record<string, unknown>>;
  * outputs file into a named pipe (FIFO) in a private folder, so the values pass through the kernel and
  * never land on disk. (Child pipes are sockets here, which /dev/fd/N cannot reopen.)
  */
-export async function readOutputs(stacks: string[], opts: Omit<RunOptions, "onEvent">): Promise<StackOutputs | undefined> {
+export async function readOutputs(stacks: string[], opts: Omit<RunOptions, "onEvent">): Promise<StackOutputs> {
   const dir = mkdtempSync(join(tmpdir(), "evallab-out-"));
   const fifo = join(dir, "outputs.json");
   try {
@@ -122,8 +235,8 @@ export async function readOutputs(stacks: string[], opts: Omit<RunOptions, "onEv
       settled = true;
     });
     const result = await execa(
-      process.execPath,
-      [cdktfBin(), "output", ...stacks, "--outputs-file", fifo, "--outputs-file-include-sensitive-outputs"],
+      "/bin/sh",
+      [...PRIVATE, process.execPath, cdktfBin(), "output", ...stacks, "--outputs-file", fifo, "--outputs-file-include-sensitive-outputs"],
       { cwd: opts.cwd, env: cdktfEnv(opts.env), extendEnv: false, reject: false, stdin: "ignore", all: true },
     );
     if (!settled) {
@@ -133,11 +246,17 @@ export async function readOutputs(stacks: string[], opts: Omit<RunOptions, "onEv
       } catch {}
     }
     const text = await reading;
-    appendFileSync(opts.logFile, `$ cdktf output ${stacks.join(" ")} (exit ${result.exitCode})\n`);
-    if (result.exitCode !== 0 || !text.trim()) return undefined;
-    return JSON.parse(text) as StackOutputs;
-  } catch {
-    return undefined;
+    const log = openLog(opts.logFile);
+    log.write(`$ cdktf output ${stacks.join(" ")} (exit ${result.exitCode})\n${result.exitCode === 0 ? "" : `${String(result.all ?? "")}\n`}`);
+    await new Promise<void>((r) => log.end(r));
+    if (result.exitCode !== 0 || !text.trim()) {
+      throw new OutputsError(`\`cdktf output\` failed (exit ${result.exitCode}); see ${opts.logFile}`);
+    }
+    try {
+      return JSON.parse(text) as StackOutputs;
+    } catch {
+      throw new OutputsError(`\`cdktf output\` wrote something that is not JSON; see ${opts.logFile}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import { DATABRICKS_STACK, LAB_STACK } from "../stacks/stack-names.ts";
 import { STATE_DIR } from "../stacks/config.ts";
-import { type StackOutputs, readOutputs } from "./cdktf-runner.ts";
+import { labDeployed } from "../stacks/terraform-state.ts";
+import { OutputsError, type StackOutputs, readOutputs } from "./cdktf-runner.ts";
 
 export interface LabOutputs {
   openaiEndpoint: string;
@@ -61,8 +62,15 @@ export function toLabOutputs(o: StackOutputs): LabOutputs | undefined {
   };
 }
 
-/** The deployed lab's outputs, or undefined when it is not deployed. */
+/**
+ * The deployed lab's outputs, or undefined when its state holds no resources. A deployed lab whose
+ * outputs cannot be read is an error that says so — never "not deployed".
+ */
 export async function labOutputs(cwd: string, env: NodeJS.ProcessEnv): Promise<LabOutputs | undefined> {
-  const o = await readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output") });
-  return o ? toLabOutputs(o) : undefined;
+  if (!labDeployed(cwd)) return undefined;
+  const outputs = toLabOutputs(await readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output") }));
+  if (!outputs) {
+    throw new OutputsError("the lab's state holds resources but no outputs (an interrupted deploy?): finish it with `evallab up`, or remove it with `evallab down`");
+  }
+  return outputs;
 }

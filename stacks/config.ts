@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { z } from "zod";
 import { defaultApiVersion } from "../eval/model/model-family.ts";
-import { LAB_STACK } from "./stack-names.ts";
+import { labDeployed } from "./terraform-state.ts";
 
 export const LAB_REGIONS = ["eastus2", "northcentralus", "swedencentral", "switzerlandwest"] as const;
 export type LabRegion = (typeof LAB_REGIONS)[number];
@@ -82,7 +82,25 @@ const settingsSchema = z.strictObject({
     .min(10, "must be 10-10000 (Databricks' allowed range)")
     .max(10000, "must be 10-10000 (Databricks' allowed range)"),
   clusterLibraries: z.array(z.string().min(1)).min(1, "must name at least one PyPI package"),
-  tags: z.record(z.string().min(1).max(512), z.string().max(256)),
+  // Azure's tag rules: at most 50 per resource (the lab adds `lab` and `expires-at`), names up to 512
+  // characters without < > % & \\ ? /, values up to 256, names case-insensitive.
+  // learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
+  tags: z
+    .record(z.string().min(1).max(512, "tag names are at most 512 characters"), z.string().max(256, "tag values are at most 256 characters"))
+    .superRefine((tags, ctx) => {
+      const keys = Object.keys(tags);
+      if (keys.length > 48) ctx.addIssue({ code: "custom", message: `${keys.length} tags: at most 48 (Azure allows 50; the lab adds lab and expires-at)` });
+      for (const k of keys.filter((k) => /[<>%&\\?/]/.test(k))) ctx.addIssue({ code: "custom", message: `tag name "${k}" holds one of < > % & \\ ? / (Azure refuses them)` });
+      for (const k of keys.filter((k) => ["lab", "expires-at"].includes(k.toLowerCase()))) {
+        ctx.addIssue({ code: "custom", message: `tag name "${k}" is the lab's own; choose another name` });
+      }
+      const seen = new Map<string, string>();
+      for (const k of keys) {
+        const other = seen.get(k.toLowerCase());
+        if (other) ctx.addIssue({ code: "custom", message: `tags "${other}" and "${k}" differ only in case (Azure tag names are case-insensitive)` });
+        seen.set(k.toLowerCase(), k);
+      }
+    }),
   expiresIn: z
     .string()
     .regex(/^(off|\d+[mhd])$/, "must be a duration such as 90m, 8h or 2d, or off")
@@ -242,16 +260,6 @@ export function clearChoices(rootDir: string, keys: string[]): void {
   const current = readChoices(rootDir);
   for (const k of keys) delete current[k];
   saveChoices(rootDir, current);
-}
-
-/** Where cdktf's default local backend keeps a stack's Terraform state. */
-export function statePath(rootDir: string, stack: string): string {
-  return join(rootDir, `terraform.${stack}.tfstate`);
-}
-
-/** The lab's Terraform state exists: it is (or was being) deployed from this folder. */
-export function labDeployed(rootDir: string): boolean {
-  return existsSync(statePath(rootDir, LAB_STACK));
 }
 
 /**

@@ -3,11 +3,14 @@
 //  - "deleter" (read + delete of a resource group and what it holds), assigned on the lab's group and
 //    on the teardown's own group only: enough to delete exactly those two groups;
 //  - "purger" (read + delete of soft-deleted Cognitive Services accounts, read of resource groups),
-//    assigned on the subscription, because soft-deleted accounts live at subscription level and a
-//    vanished group can only be confirmed gone (404, not 403) with read above it.
+//    assigned on the subscription, because soft-deleted accounts live at subscription level (no
+//    narrower scope exists before the account is deleted, and role conditions do not cover these
+//    actions) and a vanished group can only be confirmed gone (404, not 403) with read above it.
+// Both role definitions and the purger's subscription-wide assignment outlive the Logic App when it
+// removes itself; `evallab down` removes them (Terraform, then a check through ARM).
 import { DataAzurermSubscription } from "@cdktf/provider-azurerm/lib/data-azurerm-subscription";
 import { LogicAppActionCustom } from "@cdktf/provider-azurerm/lib/logic-app-action-custom";
-import { LogicAppTriggerRecurrence } from "@cdktf/provider-azurerm/lib/logic-app-trigger-recurrence";
+import { LogicAppTriggerCustom } from "@cdktf/provider-azurerm/lib/logic-app-trigger-custom";
 import { LogicAppWorkflow } from "@cdktf/provider-azurerm/lib/logic-app-workflow";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
@@ -16,7 +19,7 @@ import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { LabConfig } from "./config.ts";
-import { CHECK_DEADLINE, teardownAction } from "./teardown/workflow.ts";
+import { CHECK_DEADLINE, TRIGGER_NAME, teardownAction, teardownTrigger } from "./teardown/workflow.ts";
 
 export { TEARDOWN_STACK } from "./stack-names.ts";
 
@@ -25,6 +28,10 @@ export const DELETER_ACTIONS = [
   "Microsoft.Resources/subscriptions/resourceGroups/delete",
   "*/delete",
 ];
+// Never locks or role assignments: a lock must stop the teardown (visibly), not be removed by it.
+// Deleting a group that holds role assignments needs no Authorization rights (as for the built-in
+// Contributor, whose notActions exclude Microsoft.Authorization deletes and writes).
+export const DELETER_NOT_ACTIONS = ["Microsoft.Authorization/*"];
 export const PURGER_ACTIONS = [
   "Microsoft.CognitiveServices/locations/resourceGroups/deletedAccounts/read",
   "Microsoft.CognitiveServices/locations/resourceGroups/deletedAccounts/delete",
@@ -51,11 +58,11 @@ export class TeardownStack extends TerraformStack {
       parameters: { deadline: config.deadline },
       tags: config.allTags,
     });
-    new LogicAppTriggerRecurrence(this, "every-15-minutes", {
-      name: "Every_15_minutes",
+    // A custom trigger: the recurrence resource cannot set the one-run-at-a-time concurrency.
+    new LogicAppTriggerCustom(this, "every-15-minutes", {
+      name: TRIGGER_NAME,
       logicAppId: this.workflow.id,
-      frequency: "Minute",
-      interval: 15,
+      body: JSON.stringify(teardownTrigger()),
     });
     new LogicAppActionCustom(this, "check-deadline", {
       name: CHECK_DEADLINE,
@@ -78,7 +85,7 @@ export class TeardownStack extends TerraformStack {
       description: "Delete the lab's resource group and the teardown's own group (evallab lab-teardown)",
       scope: subscription.id,
       assignableScopes: [labGroupId, group.id],
-      permissions: [{ actions: DELETER_ACTIONS, notActions: [] }],
+      permissions: [{ actions: DELETER_ACTIONS, notActions: DELETER_NOT_ACTIONS }],
     });
     const purger = new RoleDefinition(this, "purger", {
       name: `${config.prefix}-${config.suffix}-teardown-purger`,

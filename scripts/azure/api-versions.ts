@@ -9,4 +9,8 @@ export const API = {
   cognitive: WORKFLOW_API.cognitive,
   computeUsages: "2024-07-01",
   computeSkus: "2021-07-01",
+  authorization: "2022-04-01",
+  tags: "2021-04-01",
+  resources: "2021-04-01",
+  logic: "2019-05-01",
 } as const;

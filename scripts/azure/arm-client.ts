@@ -111,6 +111,11 @@ export class ArmClient {
     return this.parse<T>(await this.request("POST", url, body), `POST ${new URL(url).pathname}`);
   }
 
+  async patch<T>(path: string, apiVersion: string, body: unknown): Promise<T> {
+    const url = this.url(path, apiVersion);
+    return this.parse<T>(await this.request("PATCH", url, body), `PATCH ${new URL(url).pathname}`);
+  }
+
   /** DELETE and wait for the long-running operation; 404 counts as already gone. */
   async delete(path: string, apiVersion: string, opts: { wait?: boolean; timeoutMs?: number } = {}): Promise<"deleted" | "absent"> {
     const url = this.url(path, apiVersion);

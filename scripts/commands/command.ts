@@ -10,6 +10,14 @@ export interface Io {
   cwd: string;
   /** stderr is a terminal (progress lines only then). */
   isTTY: boolean;
+  /** Standard input, read whole (for secrets passed by pipe, never on the command line). */
+  readStdin?: () => Promise<string>;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
 }
 
 export function defaultIo(): Io {
@@ -19,6 +27,7 @@ export function defaultIo(): Io {
     env: process.env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
+    readStdin: () => readAll(process.stdin),
   };
 }
 

@@ -1,12 +1,16 @@
 // `evallab down`: destroy lab-databricks, then lab, then prove through ARM that nothing is left —
 // the resource group, the workspace's managed group, and any soft-deleted OpenAI account (purged).
-import { existsSync, renameSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
-import { choicesPath, clearChoices, type LabConfig, statePath } from "../../stacks/config.ts";
+import { LAB_REGIONS, type LabConfig, type LabRegion, choicesPath, clearChoices, writeChoices } from "../../stacks/config.ts";
+import { removeState, stackDeployed, statePath, stateResources } from "../../stacks/terraform-state.ts";
+import { API } from "../azure/api-versions.ts";
+import { interruptedError } from "../interrupted.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { translateDeployError } from "../deploy-errors.ts";
 import { logPath } from "../lab-state.ts";
 import type { AzureFacts } from "../preflight/azure-facts.ts";
+import { withLock } from "../lock.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
 import { azure, labConfig, terraformEnv } from "./lab-context.ts";
@@ -15,9 +19,10 @@ import { UpFailed, reportLifecycleError } from "./up.ts";
 const HELP = `usage: evallab down [--json]
 
 Removes the lab: \`cdktf destroy\` of lab-teardown (if present), lab-databricks, then lab, then
-verifies through Azure Resource Manager that the resource group and the workspace's managed resource
-group are gone and that no soft-deleted OpenAI account of the lab remains (it purges one if found, so
-the name and quota are free at once). Running it twice is harmless.
+verifies through Azure Resource Manager that the resource groups are gone (deleting any left behind),
+that no soft-deleted OpenAI account of the lab remains (it purges one, so the name and quota are free
+at once), and that the teardown's custom roles are gone. It finds the lab from .evallab/choices.json,
+else from the Terraform state, else from the resource groups tagged lab=<prefix>. Harmless twice.
 exit: 0 nothing left · 1 something remains (named, with the command that removes it)`;
 
 export interface Remaining {
@@ -30,19 +35,27 @@ export interface DownReport {
   remaining: Remaining[];
 }
 
-/** What ARM still shows of the lab, purging a soft-deleted account on the way. */
+/** What ARM still shows of the lab, removing what it can on the way: groups, the soft-deleted account, the teardown's roles. */
 export async function verifyGone(facts: AzureFacts, config: LabConfig, sub: string, teardown = false): Promise<DownReport> {
   const removed: string[] = [];
   const remaining: Remaining[] = [];
   const groups: [string, string][] = [
+    ...(teardown ? ([["teardown resource group", config.names.teardownGroup]] as [string, string][]) : []),
     ["resource group", config.names.resourceGroup],
     ["managed resource group", config.names.managedResourceGroup],
-    ...(teardown ? ([["teardown resource group", config.names.teardownGroup]] as [string, string][]) : []),
   ];
   for (const [label, name] of groups) {
+    if (!(await facts.resourceGroup(name))) {
+      removed.push(`${label} ${name}`);
+      continue;
+    }
+    // Left behind (state lost, or Terraform did not know it): delete it through ARM and wait.
+    try {
+      if (label !== "managed resource group") await facts.deleteResourceGroup(name);
+    } catch {}
     if (await facts.resourceGroup(name)) {
       remaining.push({ what: `${label} ${name}`, command: `az group delete --name ${name} --subscription ${sub} --yes` });
-    } else removed.push(`${label} ${name}`);
+    } else removed.push(`${label} ${name} (deleted now)`);
   }
   const deleted = (await facts.deletedAccounts()).filter((a) => a.name === config.names.openaiAccount);
   for (const a of deleted) {
@@ -57,22 +70,86 @@ export async function verifyGone(facts: AzureFacts, config: LabConfig, sub: stri
     }
   }
   if (deleted.length === 0) removed.push(`no soft-deleted OpenAI account named ${config.names.openaiAccount}`);
+  await removeTeardownRoles(facts, config, removed, remaining);
   return { removed, remaining };
 }
 
-export async function labDown(io: Io): Promise<DownReport> {
-  if (!existsSync(choicesPath(io.cwd))) {
-    return { removed: ["nothing: no lab was set up from this folder (.evallab/choices.json is missing)"], remaining: [] };
+/**
+ * The teardown's custom roles are subscription-level: they outlive its Logic App (which removes its own
+ * group, not them). Their assignments go first (ARM refuses to delete an assigned role).
+ */
+async function removeTeardownRoles(facts: AzureFacts, config: LabConfig, removed: string[], remaining: Remaining[]) {
+  const names = [`${config.prefix}-${config.suffix}-teardown-deleter`, `${config.prefix}-${config.suffix}-teardown-purger`];
+  for (const roleName of names) {
+    for (const def of await facts.customRoles(roleName)) {
+      try {
+        for (const a of (await facts.roleAssignments()).filter((x) => x.properties.roleDefinitionId.toLowerCase() === def.id.toLowerCase())) {
+          await facts.deleteById(a.id, API.authorization);
+        }
+        await facts.deleteById(def.id, API.authorization);
+        removed.push(`custom role ${roleName} and its assignments`);
+      } catch (e) {
+        remaining.push({ what: `custom role ${roleName} (${(e as Error).message})`, command: `az role assignment delete --role ${roleName} && az role definition delete --name ${roleName}` });
+      }
+    }
   }
-  const config = labConfig(io, false);
+}
+
+/** The lab's name suffix and region as its Terraform state records them (resource group name and location). */
+function fromState(rootDir: string, prefix: string): { suffix: string; region: string } | undefined {
+  for (const stack of [LAB_STACK, TEARDOWN_STACK, DATABRICKS_STACK]) {
+    for (const r of stateResources(rootDir, stack)) {
+      const m = r.type === "azurerm_resource_group" ? new RegExp(`^rg-${prefix}-([a-z0-9]{6})(-teardown)?$`).exec(String(r.attributes.name)) : null;
+      if (m) return { suffix: m[1], region: String(r.attributes.location) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Which lab to remove: the one this folder's choices name; else the one its Terraform state holds;
+ * else, with no state either, the one resource group tagged `lab=<prefix>` names in the subscription.
+ */
+async function locateLab(io: Io, facts: AzureFacts, sub: string): Promise<LabConfig | undefined> {
+  if (existsSync(choicesPath(io.cwd))) return labConfig(io, false);
+  const prefix = labConfig(io, false).prefix;
+  let found = fromState(io.cwd, prefix);
+  if (!found) {
+    const groups = await facts.labGroups(prefix);
+    const suffixes = new Map<string, string>();
+    for (const g of groups) {
+      const m = new RegExp(`^rg-${prefix}-([a-z0-9]{6})(-teardown|-dbw-managed)?$`).exec(g.name);
+      if (m) suffixes.set(m[1], g.location);
+    }
+    if (suffixes.size > 1) {
+      throw new UpFailed(
+        `no lab state here, and subscription ${sub} holds ${suffixes.size} labs tagged lab=${prefix} (${groups.map((g) => g.name).join(", ")}): ` +
+          "run `evallab down` in the folder that deployed each, or remove one with `az group delete --name <group> --yes`",
+        EXIT.setup,
+      );
+    }
+    const [entry] = [...suffixes.entries()];
+    if (entry) found = { suffix: entry[0], region: entry[1] };
+  }
+  if (!found) return undefined;
+  writeChoices(io.cwd, { suffix: found.suffix, ...(LAB_REGIONS.includes(found.region as LabRegion) ? { region: found.region as LabRegion } : {}) });
+  return labConfig(io, false);
+}
+
+export async function labDown(io: Io): Promise<DownReport> {
   const { facts, subscriptionId: sub } = azure(io);
+  const config = await locateLab(io, facts, sub);
+  if (!config) {
+    return { removed: [`nothing: no lab state in this folder, and no resource group tagged lab=${labConfig(io, false).prefix} in subscription ${sub}`], remaining: [] };
+  }
   const env = terraformEnv(io);
   const logFile = logPath(io.cwd, "down");
   const ui = new StepReporter(io.isTTY, io.err);
 
-  // The teardown first (so it cannot fire mid-way), then dependants before the lab itself.
-  const hasTeardown = Boolean(config.deadline) || existsSync(statePath(io.cwd, TEARDOWN_STACK));
-  for (const stack of [...(hasTeardown ? [TEARDOWN_STACK] : []), DATABRICKS_STACK, LAB_STACK]) {
+  // The teardown first (so it cannot fire mid-way), then dependants before the lab itself; a stack
+  // whose state holds nothing has nothing for Terraform to destroy.
+  const hasTeardown = Boolean(config.deadline) || stackDeployed(io.cwd, TEARDOWN_STACK);
+  for (const stack of [TEARDOWN_STACK, DATABRICKS_STACK, LAB_STACK].filter((s) => stackDeployed(io.cwd, s))) {
     io.err(`destroying ${stack}…`);
     // One stack at a time, dependants first: the order is ours, not the CLI's.
     const r = await runCdktf(["destroy", stack, "--auto-approve", "--ignore-missing-stack-dependencies"], {
@@ -82,13 +159,13 @@ export async function labDown(io: Io): Promise<DownReport> {
       stacks: [stack],
       onEvent: (e) => ui.onCdktf(e),
     });
+    if (r.interrupted) throw interruptedError(io.cwd, "down", r.interrupted);
     if (r.exitCode === 0) continue;
     // The workspace may already be gone (the teardown ran, or it was deleted by hand): then the
-    // workspace's own resources went with it, and its stale state is set aside, not lost.
+    // workspace's own resources went with it. Its stale state (which holds the key) is removed, not copied.
     if (stack === DATABRICKS_STACK && !(await facts.resourceGroup(config.names.resourceGroup))) {
-      const state = statePath(io.cwd, DATABRICKS_STACK);
-      if (existsSync(state)) renameSync(state, `${state}.gone-${Date.now()}`);
-      ui.done(`[${stack}] its workspace is already gone; state set aside`);
+      removeState(io.cwd, DATABRICKS_STACK);
+      ui.done(`[${stack}] its workspace is already gone; its stale state removed`);
       continue;
     }
     ui.stop();
@@ -98,7 +175,11 @@ export async function labDown(io: Io): Promise<DownReport> {
   ui.stop();
   io.err("verifying through Azure Resource Manager…");
   const report = await verifyGone(facts, config, sub, hasTeardown);
-  if (report.remaining.length === 0) clearChoices(io.cwd, ["deadline", "deployedAt"]);
+  if (report.remaining.length === 0) {
+    clearChoices(io.cwd, ["deadline", "deployedAt", "model"]);
+    // The backups hold the old state, key included, of resources that no longer exist.
+    for (const stack of [TEARDOWN_STACK, DATABRICKS_STACK, LAB_STACK]) rmSync(`${statePath(io.cwd, stack)}.backup`, { force: true });
+  }
   return report;
 }
 
@@ -116,7 +197,7 @@ export const downCommand: Command = {
       const parsed = parseCommand("down", argv, { json: { type: "boolean" } }, io, HELP);
       if (!parsed) return EXIT.ok;
       const { values } = parsed;
-      const report = await labDown(io);
+      const report = await withLock(io.cwd, "down", () => labDown(io));
       io.out(values.json ? JSON.stringify(report, null, 2) : renderDown(report));
       return report.remaining.length ? EXIT.remains : EXIT.ok;
     } catch (e) {

@@ -14,6 +14,7 @@ import { formatMetrics, formatSummary } from "../../eval/report.ts";
 import { DatabricksError } from "../databricks/client.ts";
 import { ClusterWaitError } from "../databricks/cluster.ts";
 import { RemoteEvalError, evaluateOnDatabricks } from "../databricks/remote-eval.ts";
+import { OutputsError } from "../cdktf-runner.ts";
 import { labOutputs } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type EvalResult, runEvaluation } from "../../eval/run.ts";
@@ -34,7 +35,9 @@ data:
   --predictions COL       score this answer column, call no model (MLflow's static dataset mode)
 model (flags override the variables):
   --endpoint URL          AZURE_OPENAI_ENDPOINT
-  --api-key KEY           AZURE_OPENAI_API_KEY (without one: Microsoft Entra ID via az login / managed identity)
+  --api-key-stdin         read the key from standard input (e.g. \`… | evallab eval --api-key-stdin\`)
+  --api-key KEY           AZURE_OPENAI_API_KEY; on the command line the process list shows it (prefer the
+                          variable or --api-key-stdin). Without a key: Microsoft Entra ID (az login / managed identity)
   --api-version V         AZURE_OPENAI_API_VERSION: a dated version, or v1 for the GA v1 API (default: the
                           lab's — ${DATED_GA_API} for the models it serves, else v1)
   --deployment NAME       the configured deployment name (LAB_DEPLOYMENT_NAME; default ${DEFAULTS.model})
@@ -67,6 +70,13 @@ export function metricLoaders(io: Io, toxicityModel?: string) {
   };
 }
 
+/** The key from standard input: its first line, trimmed; an empty one is a usage error. */
+async function readKey(io: Io): Promise<string> {
+  const key = ((await io.readStdin?.()) ?? "").split(/\r?\n/)[0].trim();
+  if (!key) throw new UsageError("evallab eval: --api-key-stdin read no key from standard input; pipe it in, e.g. `printenv AZURE_OPENAI_API_KEY | evallab eval --api-key-stdin`");
+  return key;
+}
+
 /** 0 done · 2 a fatal setup error stopped it · 1 some rows failed. */
 export function evalExitCode(result: EvalResult): number {
   return result.fatal ? EXIT.setup : result.counts.failed > 0 ? EXIT.failedRows : EXIT.ok;
@@ -85,7 +95,7 @@ async function logToMlflow(io: Io, outDir: string, params: Record<string, string
     io.err(`MLflow run: ${target.runUrl(experimentId, runId)}`);
     return true;
   } catch (e) {
-    if (!(e instanceof MlflowError || e instanceof DatabricksError)) throw e;
+    if (!(e instanceof MlflowError || e instanceof DatabricksError || e instanceof OutputsError)) throw e;
     io.err(`error: could not log to MLflow (${e.message}). The results are safe in ${outDir}; log them later with: evallab eval --resume ${outDir} --mlflow (and the same options)`);
     return false;
   }
@@ -127,6 +137,7 @@ export const evalCommand: Command = {
         predictions: { type: "string" },
         endpoint: { type: "string" },
         "api-key": { type: "string" },
+        "api-key-stdin": { type: "boolean" },
         "api-version": { type: "string" },
         deployment: { type: "string" },
         "max-concurrency": { type: "string" },
@@ -146,6 +157,11 @@ export const evalCommand: Command = {
         throw new UsageError("evallab eval: --out and --resume name different folders; --resume DIR alone continues DIR");
       }
 
+      if (values["api-key"] !== undefined && values["api-key-stdin"]) throw new UsageError("evallab eval: give the key once: --api-key or --api-key-stdin");
+      if (values["api-key"] !== undefined) {
+        io.err("warning: --api-key puts the key in the process list, where other users of this machine can read it; prefer AZURE_OPENAI_API_KEY or --api-key-stdin");
+      }
+      const stdinKey = values["api-key-stdin"] ? await readKey(io) : undefined;
       const config = labConfig(io, false);
       const data = values.data ? resolve(io.cwd, values.data) : BUNDLED_DATASET;
       const targets = values.targets ?? (values.data ? undefined : "ground_truth");
@@ -172,7 +188,7 @@ export const evalCommand: Command = {
         makeAsk: () =>
           createAsk({
             endpoint: values.endpoint ?? io.env.AZURE_OPENAI_ENDPOINT ?? "",
-            apiKey: values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
+            apiKey: stdinKey ?? values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
             adToken: io.env.AZURE_OPENAI_AD_TOKEN,
             apiVersion,
             deployment,
@@ -215,7 +231,7 @@ export const evalCommand: Command = {
       }
       return evalExitCode(result);
     } catch (e) {
-      if (e instanceof RemoteEvalError || e instanceof DatabricksError || e instanceof ClusterWaitError) {
+      if (e instanceof RemoteEvalError || e instanceof DatabricksError || e instanceof ClusterWaitError || e instanceof OutputsError) {
         io.err(`error: ${e.message}`);
         return EXIT.remains;
       }

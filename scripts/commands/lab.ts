@@ -5,7 +5,9 @@ import { parseMetricNames } from "../../eval/metrics/registry.ts";
 import { createAsk } from "../../eval/model/openai-qa.ts";
 import { formatSummary } from "../../eval/report.ts";
 import { runEvaluation } from "../../eval/run.ts";
-import { type Command, EXIT, parseCommand } from "./command.ts";
+import { EXIT_INTERRUPTED } from "../interrupted.ts";
+import { acquireLock } from "../lock.ts";
+import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
 import { labDown, renderDown } from "./down.ts";
 import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "./eval.ts";
 import { labUp, reportLifecycleError } from "./up.ts";
@@ -18,12 +20,26 @@ deployment on the bundled dataset (endpoint and key passed in memory), then a su
 
 export const labCommand: Command = {
   async run(argv, io) {
+    let release: (() => void) | undefined;
+    try {
+      return await runLab(argv, io, (r) => {
+        release = r;
+      });
+    } finally {
+      release?.();
+    }
+  },
+};
+
+async function runLab(argv: string[], io: Io, holdLock: (release: () => void) => void): Promise<number> {
+  {
     let evalCode: number = EXIT.ok;
     let values: { down?: boolean; help?: boolean; "skip-preflight"?: boolean } = {};
     try {
       const parsed = parseCommand("lab", argv, { down: { type: "boolean" }, "skip-preflight": { type: "boolean" } }, io, HELP);
       if (!parsed) return EXIT.ok;
       values = parsed.values;
+      holdLock(acquireLock(io.cwd, "lab"));
       const lab = await labUp(io, { skipPreflight: values["skip-preflight"] });
       io.err("\nevaluating the deployment on the lab's dataset…");
       const outDir = join(io.cwd, "runs", `lab-${new Date().toISOString().replace(/[:.]/g, "-")}`);
@@ -53,7 +69,8 @@ export const labCommand: Command = {
     } catch (e) {
       evalCode = reportLifecycleError(e, io);
     }
-    if (values.down) {
+    // Ctrl-C stops the whole command: nothing is torn down behind the user's back.
+    if (values.down && evalCode !== EXIT_INTERRUPTED && evalCode !== EXIT.setup) {
       try {
         io.err("\ntearing the lab down…");
         const report = await labDown(io);
@@ -64,5 +81,5 @@ export const labCommand: Command = {
       }
     }
     return evalCode;
-  },
-};
+  }
+}

@@ -1,5 +1,6 @@
 // `evallab preflight`: can this subscription hold the lab, and in which region? (also run by `up`).
-import { type LabConfig, type ModelChoice, labDeployed, writeChoices } from "../../stacks/config.ts";
+import { type LabConfig, type ModelChoice, writeChoices } from "../../stacks/config.ts";
+import { labDeployed } from "../../stacks/terraform-state.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
 import { MARK, table } from "../format.ts";

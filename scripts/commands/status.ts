@@ -6,7 +6,10 @@ import { getCluster } from "../databricks/cluster.ts";
 import { labOutputs } from "../lab-state.ts";
 import { formatDuration } from "../../eval/progress.ts";
 import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
-import { labConfig } from "./lab-context.ts";
+import { azure, labConfig } from "./lab-context.ts";
+import type { LabConfig } from "../../stacks/config.ts";
+import { stackDeployed } from "../../stacks/terraform-state.ts";
+import { TEARDOWN_STACK } from "../../stacks/stack-names.ts";
 import { reportLifecycleError } from "./up.ts";
 
 const HELP = `usage: evallab status [--json]
@@ -29,6 +32,31 @@ export interface LabStatus {
   /** The teardown's deadline (ISO, UTC) and the time left; absent with expiresIn: off. */
   deadline?: string;
   timeLeftMs?: number;
+  /** The teardown Logic App's last run, from its run history in ARM. */
+  guard?: { lastRun?: { status: string; startTime?: string; code?: string }; error?: string };
+}
+
+/** The guard's newest run: Failed means it could not remove the lab (a lock, a policy, a slow delete). */
+async function guardState(io: Io, config: LabConfig): Promise<LabStatus["guard"]> {
+  if (!stackDeployed(io.cwd, TEARDOWN_STACK)) return undefined;
+  try {
+    const { facts } = azure(io);
+    const run = await facts.lastWorkflowRun(config.names.teardownGroup, config.names.teardownWorkflow);
+    return { lastRun: run ? { status: run.properties.status, startTime: run.properties.startTime, code: run.properties.code } : undefined };
+  } catch (e) {
+    return { error: (e as Error).message.slice(0, 160) };
+  }
+}
+
+function renderGuard(g: LabStatus["guard"]): string {
+  if (!g) return "";
+  if (g.error) return `; last run unknown (${g.error})`;
+  if (!g.lastRun) return "; no run yet";
+  const at = g.lastRun.startTime ? ` at ${g.lastRun.startTime}` : "";
+  if (g.lastRun.status === "Failed") {
+    return `; WARNING: its last run${at} Failed${g.lastRun.code ? ` (${g.lastRun.code})` : ""}: it could not remove the lab — see the Logic App's run history, or remove it with \`evallab down\``;
+  }
+  return `; last run ${g.lastRun.status}${at}`;
 }
 
 export async function labStatus(io: Io, now = Date.now()): Promise<LabStatus> {
@@ -55,6 +83,7 @@ export async function labStatus(io: Io, now = Date.now()): Promise<LabStatus> {
     deadline: config.deadline,
     timeLeftMs: config.deadline ? Date.parse(config.deadline) - now : undefined,
   };
+  status.guard = await guardState(io, config);
   if (outputs.clusterId) {
     try {
       const info = await getCluster(DatabricksClient.fromEnv(io.env, outputs.workspaceUrl), outputs.clusterId);
@@ -76,7 +105,7 @@ export function renderStatus(s: LabStatus): string {
     `model      ${s.model ? `${s.model.name} ${s.model.version} (${s.model.deploymentType})` : "?"}`,
     `cluster    ${s.cluster ? `${s.cluster.state}${s.cluster.runningForMs !== undefined ? ` for ${formatDuration(s.cluster.runningForMs)}` : ""}` : "not deployed"}`,
     `cost       about ${formatUsd(s.costSoFarUsd ?? 0)} in the current cluster session (${formatUsd(s.costPerHourUsd ?? Number.NaN)}/hour while it runs; estimate)`,
-    `teardown   ${s.deadline ? `${s.deadline} (${(s.timeLeftMs ?? 0) > 0 ? `in ${formatDuration(s.timeLeftMs ?? 0)}` : "due now"}); \`evallab extend 2h\` moves it` : "off (the lab stays until `evallab down`)"}`,
+    `teardown   ${s.deadline ? `${s.deadline} (${(s.timeLeftMs ?? 0) > 0 ? `in ${formatDuration(s.timeLeftMs ?? 0)}` : "due now"}); \`evallab extend 2h\` moves it${renderGuard(s.guard)}` : "off (the lab stays until `evallab down`)"}`,
     `workspace  ${s.workspaceUrl}`,
     `experiment ${s.experimentUrl ?? "?"}`,
   ].join("\n");

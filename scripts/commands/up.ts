@@ -1,15 +1,19 @@
 // `evallab up`: preflight, deploy both stacks through the cdktf CLI, wait for the cluster and its
 // libraries, then say where everything is, what it costs and how to remove it.
 import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
-import { durationMs, isoSeconds, labDeployed, writeChoices } from "../../stacks/config.ts";
+import { durationMs, isoSeconds, writeChoices } from "../../stacks/config.ts";
+import { labDeployed } from "../../stacks/terraform-state.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError, subscriptionId } from "../azure/credentials.ts";
-import { runCdktf } from "../cdktf-runner.ts";
+import { OutputsError, runCdktf } from "../cdktf-runner.ts";
+import { StateError } from "../../stacks/terraform-state.ts";
 import { formatUsd, hourlyCost } from "../cost.ts";
 import { DatabricksClient, DatabricksError } from "../databricks/client.ts";
 import { ClusterWaitError, waitForCluster } from "../databricks/cluster.ts";
 import { translateDeployError } from "../deploy-errors.ts";
 import { type LabOutputs, labOutputs, logPath } from "../lab-state.ts";
+import { InterruptedError, interruptedError } from "../interrupted.ts";
+import { LockedError, withLock } from "../lock.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
 import { LabSetupError, labConfig, terraformEnv } from "./lab-context.ts";
@@ -74,10 +78,12 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
   io.err(`deploying ${stacks.join(", ")} to ${config.region}…`);
   const deploy = () => runCdktf(["deploy", ...stacks, "--auto-approve"], { cwd: io.cwd, env, logFile, stacks, onEvent: (e) => ui.onCdktf(e) });
   let result = await deploy();
+  if (result.interrupted) throw interruptedError(io.cwd, "up", result.interrupted);
   let failure = result.exitCode === 0 ? undefined : translateDeployError(result.output, config);
   if (failure?.retry) {
     ui.done(`${failure.message} Retrying once.`);
     result = await deploy();
+    if (result.interrupted) throw interruptedError(io.cwd, "up", result.interrupted);
     failure = result.exitCode === 0 ? undefined : translateDeployError(result.output, config);
   }
   ui.stop();
@@ -119,6 +125,14 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
 
 /** Errors every life-cycle command reports the same way: one message, a non-zero exit. */
 export function reportLifecycleError(e: unknown, io: Io): number {
+  if (e instanceof InterruptedError) {
+    io.err(`\n${e.message}`);
+    return e.code;
+  }
+  if (e instanceof LockedError) {
+    io.err(`error: ${e.message}`);
+    return EXIT.setup;
+  }
   if (e instanceof UpFailed) {
     io.err(`error: ${e.message}`);
     return e.code;
@@ -127,7 +141,11 @@ export function reportLifecycleError(e: unknown, io: Io): number {
     io.err(`error: ${e.message}`);
     return EXIT.usage;
   }
-  if (e instanceof ArmError || e instanceof DatabricksError || e instanceof ClusterWaitError) {
+  if (e instanceof StateError) {
+    io.err(`error: ${e.message}`);
+    return EXIT.setup;
+  }
+  if (e instanceof ArmError || e instanceof DatabricksError || e instanceof ClusterWaitError || e instanceof OutputsError) {
     io.err(`error: ${e.message}`);
     return EXIT.remains;
   }
@@ -140,7 +158,7 @@ export const upCommand: Command = {
       const parsed = parseCommand("up", argv, { "skip-preflight": { type: "boolean" }, "no-wait": { type: "boolean" } }, io, HELP);
       if (!parsed) return EXIT.ok;
       const { values } = parsed;
-      await labUp(io, { skipPreflight: values["skip-preflight"], wait: !values["no-wait"] });
+      await withLock(io.cwd, "up", () => labUp(io, { skipPreflight: values["skip-preflight"], wait: !values["no-wait"] }));
       return EXIT.ok;
     } catch (e) {
       return reportLifecycleError(e, io);

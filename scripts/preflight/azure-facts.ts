@@ -40,6 +40,22 @@ export interface ComputeSku {
   restrictions?: { type: string; reasonCode?: string; values?: string[] }[];
 }
 
+export interface RoleDefinition {
+  id: string;
+  name: string;
+  properties: { roleName: string; type?: string };
+}
+
+export interface RoleAssignment {
+  id: string;
+  properties: { roleDefinitionId: string; scope: string; principalId?: string };
+}
+
+export interface WorkflowRun {
+  name: string;
+  properties: { status: string; startTime?: string; endTime?: string; code?: string; error?: { message?: string } };
+}
+
 export interface DeletedAccount {
   id: string;
   name: string;
@@ -62,6 +78,27 @@ export const azureFacts = (arm: ArmClient, subscriptionId: string) => ({
   deletedAccounts: () => arm.list<DeletedAccount>(`${sub(subscriptionId)}/providers/Microsoft.CognitiveServices/deletedAccounts`, API.cognitive),
   purgeDeleted: (account: DeletedAccount) => arm.delete(account.id, API.cognitive),
   resourceGroup: (name: string) => arm.find<{ name: string; location: string }>(`${sub(subscriptionId)}/resourcegroups/${name}`, API.resourceGroups),
+  /** Resource groups tagged `lab=<prefix>` (ARM filters by one tag name and value). */
+  labGroups: (prefix: string) =>
+    arm.list<{ name: string; location: string; tags?: Record<string, string> }>(`${sub(subscriptionId)}/resourcegroups`, API.resourceGroups, {
+      $filter: `tagName eq 'lab' and tagValue eq '${prefix}'`,
+    }),
+  deleteResourceGroup: (name: string) => arm.delete(`${sub(subscriptionId)}/resourcegroups/${name}`, API.resourceGroups),
+  groupResources: (group: string) => arm.list<{ id: string; name: string }>(`${sub(subscriptionId)}/resourcegroups/${group}/resources`, API.resources),
+  /** Merge tags into a resource's (or group's) tags without touching the others: the Tags API. */
+  mergeTags: (scopeId: string, tags: Record<string, string>) =>
+    arm.patch(`${scopeId}/providers/Microsoft.Resources/tags/default`, API.tags, { operation: "Merge", properties: { tags } }),
+  customRoles: (roleName: string) =>
+    arm.list<RoleDefinition>(`${sub(subscriptionId)}/providers/Microsoft.Authorization/roleDefinitions`, API.authorization, { $filter: `roleName eq '${roleName}'` }),
+  roleAssignments: () => arm.list<RoleAssignment>(`${sub(subscriptionId)}/providers/Microsoft.Authorization/roleAssignments`, API.authorization),
+  deleteById: (id: string, apiVersion: string) => arm.delete(id, apiVersion),
+  /** The newest run of a Logic App (its run history, newest first). */
+  lastWorkflowRun: async (group: string, workflow: string) =>
+    (
+      await arm.get<{ value?: WorkflowRun[] }>(`${sub(subscriptionId)}/resourceGroups/${group}/providers/Microsoft.Logic/workflows/${workflow}/runs`, API.logic, {
+        $top: "1",
+      })
+    ).value?.[0],
 });
 
 export type AzureFacts = ReturnType<typeof azureFacts>;

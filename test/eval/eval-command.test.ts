@@ -323,3 +323,22 @@ describe("current models: reasoning deployments and the v1 API", () => {
     expect(r.stderr).toContain('Deployment "gpt-5-mini" is not served by API version 2024-10-21: set AZURE_OPENAI_API_VERSION=v1');
   });
 });
+
+describe("the key stays out of the process list", () => {
+  it("--api-key works but warns; --api-key-stdin reads the key from standard input", async () => {
+    const f = await fake();
+    const cwd = tempDir();
+    const env = { ...fakeEnv(f), AZURE_OPENAI_API_KEY: "" };
+    const flag = await runCli(["eval", "--api-key", f.opts.apiKey, "--out", join(cwd, "a")], { cwd, env });
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(flag.stderr).toContain("warning: --api-key puts the key in the process list");
+    const piped = await runCli(["eval", "--api-key-stdin", "--out", join(cwd, "b")], { cwd, env, stdin: `${f.opts.apiKey}\n` });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).not.toContain("process list");
+    expect(f.completed.filter((q) => q.auth === "key")).toHaveLength(4);
+    const empty = await runCli(["eval", "--api-key-stdin", "--out", join(cwd, "c")], { cwd, env, stdin: "" });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--api-key-stdin read no key from standard input/);
+    expect(`${flag.stdout}${flag.stderr}${piped.stdout}${piped.stderr}`).not.toContain(f.opts.apiKey);
+  });
+});

@@ -127,6 +127,25 @@ export interface FakeArmState {
   pollsUntilDone: number;
   /** ARM finishes a deletion on its own after this long, polled or not. */
   backgroundMs: number;
+  /**
+   * Virtual time (ms) for tests that run hours in milliseconds (the teardown interpreter): when set,
+   * an accepted deletion finishes once this clock passes `deleteTakesMs` after it was accepted.
+   */
+  clock?: () => number;
+  /** How long a resource group deletion takes, and a purge of a soft-deleted account, in that time. */
+  deleteTakesMs: number;
+  purgeTakesMs: number;
+  /** Resource groups under a CanNotDelete lock: DELETE answers 409 ScopeLocked. */
+  locked: Set<string>;
+  /** Scripted failures: the next matching requests get this ARM error (each entry used `times` times). */
+  failures: { method: string; pathIncludes: string; status: number; code: string; message: string; times: number }[];
+  /** Custom role definitions and role assignments at subscription scope (`Microsoft.Authorization`). */
+  roleDefinitions: { id: string; roleName: string }[];
+  roleAssignments: { id: string; roleDefinitionId: string; scope: string }[];
+  /** Tags merged onto resources inside groups through the Tags API, by resource id. */
+  resourceTags: Record<string, Record<string, string>>;
+  /** Logic Apps run history by workflow name, newest first (`…/workflows/{name}/runs`). */
+  workflowRuns: Record<string, { name: string; status: string; startTime: string; endTime?: string; code?: string }[]>;
 }
 
 const API_VERSIONS: [RegExp, string[]][] = [
@@ -137,6 +156,11 @@ const API_VERSIONS: [RegExp, string[]][] = [
   [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/[^/]+\/usages$/i, ["2023-09-01", "2024-07-01"]],
   [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/skus$/i, ["2021-07-01"]],
   [/^\/subscriptions\/[^/]+\/operationresults\//i, ["2021-04-01", "2025-06-01"]],
+  [/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.Logic\//i, ["2016-06-01", "2019-05-01"]],
+  [/^\/subscriptions\/[^/]+\/resourcegroups$/i, ["2021-04-01", "2022-09-01"]],
+  [/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/resources$/i, ["2021-04-01"]],
+  [/\/providers\/Microsoft\.Resources\/tags\/default$/i, ["2021-04-01"]],
+  [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/role(Definitions|Assignments)/i, ["2022-04-01"]],
 ];
 
 export function defaultArmState(): FakeArmState {
@@ -174,6 +198,14 @@ export function defaultArmState(): FakeArmState {
     pageSize: 2,
     pollsUntilDone: 1,
     backgroundMs: 30,
+    deleteTakesMs: 5 * 60_000,
+    purgeTakesMs: 60_000,
+    locked: new Set(),
+    failures: [],
+    roleDefinitions: [],
+    roleAssignments: [],
+    resourceTags: {},
+    workflowRuns: {},
   };
 }
 
@@ -189,7 +221,9 @@ export class FakeArm {
   readonly calls: ArmCall[] = [];
   url = "";
   private server?: Server;
-  private readonly operations = new Map<string, { polls: number; done: () => void }>();
+  private readonly operations = new Map<string, { polls: number; done: () => void; dueAt?: number }>();
+  /** Groups whose deletion ARM has accepted and not finished. */
+  private readonly deleting = new WeakSet<object>();
   private opSeq = 0;
 
   constructor(overrides: Partial<FakeArmState> = {}) {
@@ -197,7 +231,7 @@ export class FakeArm {
   }
 
   async start(): Promise<this> {
-    const { server, url } = await startServer((req, res) => this.handle(req, res));
+    const { server, url } = await startServer((req, res, body) => this.handle(req, res, body));
     this.server = server;
     this.url = url;
     return this;
@@ -211,7 +245,13 @@ export class FakeArm {
     return { LAB_ARM_ENDPOINT: this.url, LAB_ARM_TOKEN: this.state.token, ARM_SUBSCRIPTION_ID: this.state.subscriptionId, LAB_ARM_POLL_MS: "5" };
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse) {
+  /** In virtual time: finish the deletions whose time has come (done before answering any request). */
+  finishDue(): void {
+    const clock = this.state.clock;
+    if (clock) for (const op of this.operations.values()) if (op.dueAt !== undefined && clock() >= op.dueAt) op.done();
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, body = "") {
     const url = new URL(`${this.url}${req.url ?? "/"}`);
     const path = url.pathname.replace(/\/+$/, "");
     const apiVersion = url.searchParams.get("api-version");
@@ -235,6 +275,12 @@ export class FakeArm {
     if (rule && !rule[1].includes(apiVersion)) {
       return error(400, "InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid. The supported versions are '${rule[1].join(",")}'.`);
     }
+    this.finishDue();
+    const scripted = this.state.failures.find((f) => f.times > 0 && f.method === req.method && path.includes(f.pathIncludes));
+    if (scripted) {
+      scripted.times--;
+      return error(scripted.status, scripted.code, scripted.message);
+    }
     const sub = `/subscriptions/${this.state.subscriptionId}`;
     if (!path.toLowerCase().startsWith(sub.toLowerCase())) {
       return error(404, "SubscriptionNotFound", `The subscription '${path.split("/")[2]}' could not be found.`);
@@ -247,15 +293,17 @@ export class FakeArm {
       next?.searchParams.set("$skiptoken", String(skip + this.state.pageSize));
       return reply(200, { value, ...(next ? { nextLink: next.toString() } : {}) });
     };
-    const longRunning = (work: () => void) => {
+    const longRunning = (work: () => void, takesMs = this.state.deleteTakesMs, started?: () => void) => {
+      started?.();
       const id = `op${++this.opSeq}`;
       let finished = false;
       const done = () => {
         if (!finished) work();
         finished = true;
       };
-      setTimeout(done, this.state.backgroundMs).unref();
-      this.operations.set(id, { polls: 0, done });
+      const clock = this.state.clock;
+      if (!clock) setTimeout(done, this.state.backgroundMs).unref();
+      this.operations.set(id, { polls: 0, done, dueAt: clock ? clock() + takesMs : undefined });
       reply(202, "", { location: `${this.url}${sub}/operationresults/${id}?api-version=2021-04-01`, "retry-after": "0" });
     };
     let m: RegExpExecArray | null;
@@ -324,7 +372,7 @@ export class FakeArm {
         return longRunning(() => {
           const at = this.state.deletedAccounts.findIndex((a) => a.name === name && a.location === loc);
           if (at >= 0) this.state.deletedAccounts.splice(at, 1);
-        });
+        }, this.state.purgeTakesMs);
       }
     }
     if ((m = /^\/resourcegroups\/([^/]+)$/i.exec(rest))) {
@@ -335,12 +383,83 @@ export class FakeArm {
         return reply(200, { id: `${sub}/resourceGroups/${rg[0]}`, name: rg[0], location: rg[1].location, tags: rg[1].tags ?? {}, properties: { provisioningState: "Succeeded" } });
       }
       if (req.method === "DELETE") {
-        return longRunning(() => {
-          for (const managed of rg[1].managed ?? []) this.state.resourceGroups.delete(managed);
-          for (const account of rg[1].accounts ?? []) this.state.deletedAccounts.push({ name: account, location: rg[1].location, resourceGroup: rg[0] });
+        if (this.state.locked.has(rg[0])) {
+          return error(
+            409,
+            "ScopeLocked",
+            `The scope '${sub}/resourceGroups/${rg[0]}' cannot perform delete operation because following scope(s) are locked: '${sub}/resourceGroups/${rg[0]}'. Please remove the lock and try again.`,
+          );
+        }
+        // A group already being deleted answers 202 again; its one deletion goes on as before.
+        const entry = rg[1];
+        const once = () => {
+          if (this.state.resourceGroups.get(rg[0]) !== entry) return;
+          for (const managed of entry.managed ?? []) this.state.resourceGroups.delete(managed);
+          for (const account of entry.accounts ?? []) this.state.deletedAccounts.push({ name: account, location: entry.location, resourceGroup: rg[0] });
           this.state.resourceGroups.delete(rg[0]);
-        });
+        };
+        return longRunning(once, this.deleting.has(entry) ? Number.POSITIVE_INFINITY : undefined, () => this.deleting.add(entry));
       }
+    }
+    if (/^\/resourcegroups$/i.test(rest) && req.method === "GET") {
+      // $filter=tagName eq '<name>' and tagValue eq '<value>' (Resource Groups - List).
+      const f = /tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?/.exec(url.searchParams.get("$filter") ?? "");
+      const groups = [...this.state.resourceGroups.entries()].filter(([, g]) => !f || (f[1] in (g.tags ?? {}) && (f[2] === undefined || g.tags?.[f[1]] === f[2])));
+      return page(groups.map(([name, g]) => ({ id: `${sub}/resourceGroups/${name}`, name, location: g.location, tags: g.tags ?? {} })));
+    }
+    if ((m = /^\/resourcegroups\/([^/]+)\/resources$/i.exec(rest)) && req.method === "GET") {
+      const g = this.state.resourceGroups.get(m[1]);
+      if (!g) return error(404, "ResourceGroupNotFound", `Resource group '${m[1]}' could not be found.`);
+      return page((g.accounts ?? []).map((a) => ({ id: `${sub}/resourceGroups/${m?.[1]}/providers/Microsoft.CognitiveServices/accounts/${a}`, name: a, type: "Microsoft.CognitiveServices/accounts" })));
+    }
+    if ((m = /^(\/resourcegroups\/([^/]+)(\/providers\/.+)?)\/providers\/Microsoft\.Resources\/tags\/default$/i.exec(rest)) && req.method === "PATCH") {
+      const g = this.state.resourceGroups.get(m[2]);
+      if (!g) return error(404, "ResourceGroupNotFound", `Resource group '${m[2]}' could not be found.`);
+      const patch = JSON.parse(body || "{}") as { operation?: string; properties?: { tags?: Record<string, string> } };
+      if (patch.operation !== "Merge" || !patch.properties?.tags) return error(400, "InvalidRequestContent", "operation must be Merge, Replace or Delete with properties.tags");
+      const id = `${sub}${m[1]}`;
+      if (m[3]) this.state.resourceTags[id] = { ...this.state.resourceTags[id], ...patch.properties.tags };
+      else g.tags = { ...g.tags, ...patch.properties.tags };
+      return reply(200, { id: `${id}/providers/Microsoft.Resources/tags/default`, properties: { tags: m[3] ? this.state.resourceTags[id] : g.tags } });
+    }
+    if (/^\/providers\/Microsoft\.Authorization\/roleDefinitions$/i.test(rest) && req.method === "GET") {
+      const name = /roleName eq '([^']*)'/.exec(url.searchParams.get("$filter") ?? "")?.[1];
+      const defs = this.state.roleDefinitions.filter((d) => name === undefined || d.roleName === name);
+      return page(defs.map((d) => ({ id: d.id, name: d.id.split("/").pop(), type: "Microsoft.Authorization/roleDefinitions", properties: { roleName: d.roleName, type: "CustomRole" } })));
+    }
+    if (/^\/providers\/Microsoft\.Authorization\/roleAssignments$/i.test(rest) && req.method === "GET") {
+      return page(this.state.roleAssignments.map((a) => ({ id: a.id, name: a.id.split("/").pop(), properties: { roleDefinitionId: a.roleDefinitionId, scope: a.scope } })));
+    }
+    if ((m = /^\/providers\/Microsoft\.Authorization\/(roleDefinitions|roleAssignments)\/([^/]+)$/i.exec(rest)) && req.method === "DELETE") {
+      const [, kind, id] = m;
+      if (kind.toLowerCase() === "roledefinitions") {
+        const d = this.state.roleDefinitions.find((x) => x.id.endsWith(`/${id}`));
+        if (!d) return reply(204, "");
+        // ARM refuses to delete a role definition that is still assigned.
+        if (this.state.roleAssignments.some((a) => a.roleDefinitionId === d.id)) {
+          return error(409, "RoleDefinitionHasAssignments", "There are existing role assignments referencing role (code: RoleDefinitionHasAssignments).");
+        }
+        this.state.roleDefinitions = this.state.roleDefinitions.filter((x) => x !== d);
+        return reply(200, { id: d.id });
+      }
+      const before = this.state.roleAssignments.length;
+      this.state.roleAssignments = this.state.roleAssignments.filter((a) => !a.id.endsWith(`/${id}`));
+      return before === this.state.roleAssignments.length ? reply(204, "") : reply(200, { id });
+    }
+    if ((m = /^\/resourcegroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)\/runs$/i.exec(rest)) && req.method === "GET") {
+      const [, group, name] = m;
+      if (!this.state.resourceGroups.has(group)) return error(404, "ResourceGroupNotFound", `Resource group '${group}' could not be found.`);
+      const runs = this.state.workflowRuns[name];
+      if (!runs) return error(404, "ResourceNotFound", `The Resource 'Microsoft.Logic/workflows/${name}' under resource group '${group}' was not found.`);
+      const top = Number(url.searchParams.get("$top") ?? runs.length);
+      return reply(200, {
+        value: runs.slice(0, top).map((r) => ({
+          id: `${sub}/resourceGroups/${group}/providers/Microsoft.Logic/workflows/${name}/runs/${r.name}`,
+          name: r.name,
+          type: "Microsoft.Logic/workflows/runs",
+          properties: { startTime: r.startTime, endTime: r.endTime, status: r.status, ...(r.code ? { code: r.code } : {}) },
+        })),
+      });
     }
     return error(404, "NotFound", `No HTTP resource was found that matches ${req.method} ${path}.`);
   }

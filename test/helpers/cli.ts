@@ -17,7 +17,7 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(argv: string[], opts: { env?: Record<string, string>; cwd: string }): Promise<CliRun> {
+export async function runCli(argv: string[], opts: { env?: Record<string, string>; cwd: string; stdin?: string }): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const io: Io = {
@@ -26,6 +26,7 @@ export async function runCli(argv: string[], opts: { env?: Record<string, string
     env: { PATH: process.env.PATH, ...isolatedHome(), ...opts.env },
     cwd: opts.cwd,
     isTTY: false,
+    readStdin: async () => opts.stdin ?? "",
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

@@ -1,6 +1,7 @@
 // A whole fake world for the life-cycle commands: ARM, Databricks and Azure OpenAI on loopback, the
 // real cdktf CLI with the fake terraform, and a temp project folder using this repo's app.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { afterEach } from "vitest";
 import { join } from "node:path";
 import { FakeArm } from "../fakes/arm.ts";
 import { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
@@ -69,9 +70,10 @@ export async function labWorld(): Promise<LabWorld> {
     openai,
     env,
     terraformCalls: () =>
-      readFileSync(log, "utf8")
+      (existsSync(log) ? readFileSync(log, "utf8") : "")
         .trim()
         .split("\n")
+        .filter(Boolean)
         .map((l) => JSON.parse(l)),
     secrets: [openai.opts.apiKey, dbx.token, arm.state.token],
     stop: async () => {
@@ -79,3 +81,19 @@ export async function labWorld(): Promise<LabWorld> {
     },
   };
 }
+
+/** A `world()` for a test file: each one made is stopped after its test. */
+export function useLabWorlds(): () => Promise<LabWorld> {
+  const worlds: LabWorld[] = [];
+  afterEach(async () => {
+    for (const w of worlds.splice(0)) await w.stop();
+  });
+  return async () => {
+    const w = await labWorld();
+    worlds.push(w);
+    return w;
+  };
+}
+
+/** The stacks terraform ran `verb` (apply, destroy) on, in order. */
+export const stacksRun = (w: LabWorld, verb: string) => w.terraformCalls().filter((c) => c.args[0] === verb).map((c) => c.stack);

@@ -1,20 +1,12 @@
 // up / status / down / lab through the real cdktf CLI, with the fake terraform and loopback fakes.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { choicesPath } from "../../stacks/config.ts";
 import { runCli } from "../helpers/cli.ts";
-import { CLUSTER_ID, type LabWorld, labWorld } from "../helpers/lab-world.ts";
+import { CLUSTER_ID, type LabWorld, stacksRun, useLabWorlds } from "../helpers/lab-world.ts";
 
-const worlds: LabWorld[] = [];
-async function world() {
-  const w = await labWorld();
-  worlds.push(w);
-  return w;
-}
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.stop();
-});
+const world = useLabWorlds();
 
 const logsOf = (cwd: string) => {
   const dir = join(cwd, ".evallab", "logs");
@@ -23,7 +15,7 @@ const logsOf = (cwd: string) => {
 function expectNoSecrets(w: LabWorld, ...texts: string[]) {
   for (const text of [...texts, logsOf(w.cwd)]) for (const s of w.secrets) expect(text.includes(s), `secret ${s.slice(0, 6)}… leaked`).toBe(false);
 }
-const deployOrder = (w: LabWorld, verb: string) => w.terraformCalls().filter((c) => c.args[0] === verb).map((c) => c.stack);
+const deployOrder = stacksRun;
 
 describe("evallab up", () => {
   it("preflights, deploys lab then lab-databricks, waits for the cluster, and prints where everything is", async () => {
@@ -169,16 +161,24 @@ describe("deadline: status and extend", () => {
     expect(st.timeLeftMs).toBeGreaterThan(7.9 * 3_600_000);
     expect((await runCli(["status"], { cwd: w.cwd, env: w.env })).stdout).toMatch(new RegExp(`teardown\\s+${deadline} \\(in 7h5\\dm\\)`));
 
+    // Azure holds the lab as deployed: its groups, the account in the lab's group.
+    const { suffix } = JSON.parse(readFileSync(choicesPath(w.cwd), "utf8"));
+    w.arm.state.resourceGroups.set(`rg-evallab-${suffix}`, { location: "eastus2", accounts: [`oai-evallab-${suffix}`], tags: { lab: "evallab", "expires-at": deadline } });
+    w.arm.state.resourceGroups.set(`rg-evallab-${suffix}-teardown`, { location: "eastus2", tags: { lab: "evallab", "expires-at": deadline } });
+
     const applied = deployOrder(w, "apply").length;
     const r = await runCli(["extend", "2h"], { cwd: w.cwd, env: w.env });
     expect(r.code, r.stderr).toBe(0);
     const moved = new Date(Date.parse(deadline) + 2 * 3_600_000).toISOString().replace(".000Z", "Z");
     expect(r.stdout).toContain(`The lab is now removed at ${moved}.`);
-    expect(deployOrder(w, "apply").slice(applied).sort()).toEqual(["lab", "lab-databricks", "lab-teardown"]);
+    // Only the teardown stack is applied; the tags move through ARM's Tags API (other tags untouched).
+    expect(deployOrder(w, "apply").slice(applied)).toEqual(["lab-teardown"]);
     const td = JSON.parse(readFileSync(join(w.cwd, "cdktf.out", "stacks", "lab-teardown", "cdk.tf.json"), "utf8"));
     expect(Object.values(td.resource.azurerm_logic_app_workflow as Record<string, any>)[0].parameters.deadline).toBe(moved);
-    const lab = JSON.parse(readFileSync(join(w.cwd, "cdktf.out", "stacks", "lab", "cdk.tf.json"), "utf8"));
-    expect(Object.values(lab.resource.azurerm_resource_group as Record<string, any>)[0].tags["expires-at"]).toBe(moved);
+    expect(w.arm.state.resourceGroups.get(`rg-evallab-${suffix}`)?.tags).toEqual({ lab: "evallab", "expires-at": moved });
+    expect(w.arm.state.resourceGroups.get(`rg-evallab-${suffix}-teardown`)?.tags?.["expires-at"]).toBe(moved);
+    const accountId = `/subscriptions/${w.arm.state.subscriptionId}/resourceGroups/rg-evallab-${suffix}/providers/Microsoft.CognitiveServices/accounts/oai-evallab-${suffix}`;
+    expect(w.arm.state.resourceTags[accountId]).toEqual({ "expires-at": moved });
   }, 180_000);
 
   it("after the teardown removed the lab, down still finishes cleanly (gone is not an error)", async () => {
@@ -188,8 +188,10 @@ describe("deadline: status and extend", () => {
     const fail = { stack: "lab-databricks", command: "destroy", message: "cannot read cluster: Get \"https://adb-1234.azuredatabricks.net/api/2.1/clusters/get\": dial tcp: lookup adb-1234.azuredatabricks.net: no such host" };
     const r = await runCli(["down"], { cwd: w.cwd, env: { ...w.env, FAKE_TERRAFORM_FAIL: JSON.stringify(fail) } });
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stderr).toMatch(/\[lab-databricks\] its workspace is already gone; state set aside/);
+    expect(r.stderr).toMatch(/\[lab-databricks\] its workspace is already gone; its stale state removed/);
     expect(r.stdout).toContain("Nothing of the lab is left.");
+    // No copy of the stale state (it held the key) is kept.
+    expect(readdirSync(w.cwd).filter((f) => f.includes("tfstate"))).toEqual(["terraform.lab-teardown.tfstate", "terraform.lab.tfstate"]);
     expect(deployOrder(w, "destroy")).toEqual(["lab-teardown", "lab-databricks", "lab"]);
   }, 120_000);
 
@@ -200,7 +202,7 @@ describe("deadline: status and extend", () => {
     expect(off.stderr).toMatch(/no teardown \(expiresIn: off\)/);
     const notUp = await runCli(["extend", "2h"], { cwd: w.cwd, env: w.env });
     expect(notUp.code).toBe(2);
-    expect(notUp.stderr).toMatch(/not deployed here/);
+    expect(notUp.stderr).toMatch(/no lab is deployed from this folder/);
     expect((await runCli(["extend", "soon"], { cwd: w.cwd, env: w.env })).stderr).toMatch(/give one duration such as 90m, 2h or 1d/);
   });
 

@@ -125,6 +125,26 @@ describe("model, deployment type and API version", () => {
   });
 });
 
+describe("tags follow Azure's rules", () => {
+  it.each([
+    ['{"a/b":"x"}', 'tag name "a/b" holds one of < > % & \\ ? /'],
+    ['{"Env":"a","env":"b"}', 'tags "Env" and "env" differ only in case'],
+    ['{"LAB":"x"}', 'tag name "LAB" is the lab\'s own'],
+    [JSON.stringify(Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, "v"]))), "49 tags: at most 48"],
+    [JSON.stringify({ k: "v".repeat(257) }), "tag values are at most 256 characters"],
+  ])("rejects %s", (tags, message) => {
+    const problems = problemsOf(() => load({ LAB_TAGS: tags }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+    expect(problems[0]).toMatch(/set "tags" in lab\.config\.json or LAB_TAGS$/);
+  });
+
+  it("accepts 48 tags of the longest allowed name", () => {
+    const tags = Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`${i}`.padStart(512, "k"), "v"]));
+    expect(Object.keys(load({ LAB_TAGS: JSON.stringify(tags) }).allTags)).toHaveLength(50);
+  });
+});
+
 describe("region", () => {
   it.each([
     ["Sweden Central", "swedencentral"],
@@ -237,7 +257,12 @@ describe("expiresIn and the deadline", () => {
     writeFileSync(choicesPath(root), JSON.stringify({ ...JSON.parse(readFileSync(choicesPath(root), "utf8")), deadline: past }));
     expect(load({}, undefined, root).deadline).not.toBe(past);
     writeFileSync(choicesPath(root), JSON.stringify({ ...JSON.parse(readFileSync(choicesPath(root), "utf8")), deadline: past }));
-    writeFileSync(join(root, "terraform.lab.tfstate"), "{}");
+    // An empty state (what terraform leaves after destroy) is not a deployed lab.
+    writeFileSync(join(root, "terraform.lab.tfstate"), JSON.stringify({ version: 4, serial: 3, resources: [], outputs: {} }));
+    expect(load({}, undefined, root).deadline).not.toBe(past);
+    writeFileSync(choicesPath(root), JSON.stringify({ ...JSON.parse(readFileSync(choicesPath(root), "utf8")), deadline: past }));
+    const rg = { mode: "managed", type: "azurerm_resource_group", name: "rg", instances: [{ attributes: { name: "rg-x" } }] };
+    writeFileSync(join(root, "terraform.lab.tfstate"), JSON.stringify({ version: 4, serial: 2, resources: [rg], outputs: {} }));
     expect(load({}, undefined, root).deadline).toBe("2020-01-01T00:00:00Z");
   });
   it.each(["8x", "8", "10m", "31d", "soon"])("rejects expiresIn %s", (v) => {
