@@ -7,6 +7,7 @@ import { MARK, table } from "../format.ts";
 import { type PreflightReport, runChecks } from "../preflight/checks.ts";
 import { type ModelDecision, type ModelRef, alternativesText } from "../preflight/model-choice.ts";
 import { chooseRegion } from "../preflight/region.ts";
+import { LockedError, withLock } from "../lock.ts";
 import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
 import { LabSetupError, azure, labConfig } from "./lab-context.ts";
 
@@ -103,13 +104,13 @@ export const preflightCommand: Command = {
       if (!parsed) return EXIT.ok;
       const { values } = parsed;
       // Nothing is written while loading: preflight saves its decisions only when every check passes.
-      const outcome = await preflight(io, labConfig(io, false), Boolean(values.fix));
+      const outcome = await withLock(io.cwd, "preflight", () => preflight(io, labConfig(io, false), Boolean(values.fix)));
       if (outcome.substituted) io.err(`note: ${outcome.substituted}`);
       const json = { ...outcome.report, region: outcome.region ?? null, chosenModel: outcome.model ?? null, substituted: outcome.substituted ?? null, error: outcome.error ?? null, fix: outcome.fix ?? null };
       io.out(values.json ? JSON.stringify(json, null, 2) : renderPreflight(outcome));
       return outcome.error ? EXIT.remains : EXIT.ok;
     } catch (e) {
-      if (e instanceof UsageError || e instanceof LabSetupError || e instanceof AzureAuthError || e instanceof ArmError) {
+      if (e instanceof UsageError || e instanceof LabSetupError || e instanceof AzureAuthError || e instanceof ArmError || e instanceof LockedError) {
         io.err(`error: ${e.message}`);
         return EXIT.usage;
       }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { choicesPath } from "../../stacks/config.ts";
@@ -191,7 +191,7 @@ describe("evallab preflight on a catalog like today's", () => {
     );
     for (const retired of ["gpt-35-turbo", "gpt-4.1-mini", "text-embedding"]) expect(fix).not.toContain(retired);
     expect(existsSync(choicesPath(cwd))).toBe(false);
-    expect(existsSync(join(cwd, ".evallab"))).toBe(false);
+    expect(readdirSync(join(cwd, ".evallab"))).toEqual([]); // the lock, released; nothing written
   });
 
   it("honours an explicit deployment type, and fails without writing when no model offers it", async () => {
