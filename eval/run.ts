@@ -23,7 +23,10 @@ export interface EvalOptions {
   apiVersion: string;
   /** Creates the model caller lazily: static-dataset runs never need credentials. */
   makeAsk: () => Ask;
-  maxConcurrency: number;
+  /** A cap on requests in flight; none by default (the deployment's reported budget sizes it). */
+  maxConcurrency?: number;
+  /** Ctrl-C: stop sending, keep what was answered, write the results so far. */
+  stop?: AbortSignal;
   loadReadability: () => Promise<Readability>;
   loadToxicity: () => Promise<{ scorer?: LabelScorer; warning?: string }>;
   progress: boolean;
@@ -36,6 +39,8 @@ export interface EvalResult {
   outDir: string;
   failedRows: { index: number; line: number; error: string }[];
   fatal?: string;
+  /** Interrupted (Ctrl-C): unasked rows are counted as failed; `--resume` asks them. */
+  stopped?: boolean;
 }
 
 const SCORE_BATCH = 256;
@@ -83,6 +88,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
   let fatal: ModelError | undefined;
   let retries = 0;
   let fromCheckpoint = 0;
+  let stopped = false;
   const failures = new Map<string, string>();
   try {
     if (ask) {
@@ -105,7 +111,10 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
       }
       const outcome = await schedule(
         pending(),
-        async ({ row }, signal): Promise<Answer> => ask(row.input, signal),
+        async ({ row }, signal) => {
+          const a: Answer = await ask(row.input, signal);
+          return { ...a, tokens: a.kind === "answer" ? (a.promptTokens ?? 0) + (a.completionTokens ?? 0) || undefined : undefined };
+        },
         ({ row, key }, a) => {
           s.append(
             a.kind === "answer"
@@ -123,11 +132,19 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
           );
           progress.rowDone();
         },
-        { maxConcurrency: opts.maxConcurrency, onEvent: (e) => e.type === "retry" && progress.retry() },
+        {
+          maxConcurrency: opts.maxConcurrency,
+          stop: opts.stop,
+          onEvent: (e) => {
+            if (e.type === "retry") progress.retry();
+            if (e.type === "failed") progress.rowDone(true);
+          },
+        },
       );
       progress.stop();
       retries = outcome.retries;
       fatal = outcome.fatal;
+      stopped = outcome.stopped;
       for (const f of outcome.failed) failures.set(f.item.key, f.error.message);
     }
 
@@ -145,7 +162,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
       const key = keyOf(row);
       const rec = store?.get(key);
       if (rec) return { prediction: rec.output, status: rec.status };
-      return { prediction: null, status: "failed" as const, error: failures.get(key) ?? (fatal ? "not asked: the run stopped" : "no answer") };
+      return { prediction: null, status: "failed" as const, error: failures.get(key) ?? (fatal || stopped ? "not asked: the run stopped" : "no answer") };
     });
     return {
       metrics: scored.metrics,
@@ -153,6 +170,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
       outDir: opts.outDir,
       failedRows: scored.failedRows,
       fatal: fatal?.message,
+      stopped,
     };
   } finally {
     store?.close();

@@ -41,7 +41,7 @@ model (flags override the variables):
   --api-version V         AZURE_OPENAI_API_VERSION: a dated version, or v1 for the GA v1 API (default: the
                           lab's — ${DATED_GA_API} for the models it serves, else v1)
   --deployment NAME       the configured deployment name (LAB_DEPLOYMENT_NAME; default ${DEFAULTS.model})
-  --max-concurrency N     cap on requests in flight (default 8; adapts below it to the rate limit)
+  --max-concurrency N     cap on requests in flight (default: none; the deployment's reported budget sizes it)
   --max-tokens N          answer length limit (sent as max_completion_tokens to reasoning models; default: the service's)
 metrics and output:
   --metrics a,b,c         subset of: ${QA_METRICS.join(", ")}
@@ -196,7 +196,7 @@ export const evalCommand: Command = {
             model: values.deployment ? undefined : config.model,
             maxTokens,
           }),
-        maxConcurrency: positiveInt("eval", "--max-concurrency", values["max-concurrency"], 8),
+        maxConcurrency: values["max-concurrency"] === undefined ? undefined : positiveInt("eval", "--max-concurrency", values["max-concurrency"], 1),
         ...metricLoaders(io, values["toxicity-model"]),
         progress: io.isTTY && !values.quiet,
       });

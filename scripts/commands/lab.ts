@@ -59,7 +59,6 @@ async function runLab(argv: string[], io: Io, holdLock: (release: () => void) =>
             deployment: lab.openaiDeployment,
             model: lab.openaiModel,
           }),
-        maxConcurrency: 4,
         ...metricLoaders(io),
         progress: io.isTTY,
       });
