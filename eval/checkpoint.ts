@@ -52,29 +52,36 @@ export class PredictionStore {
     return store;
   }
 
-  /** Index complete lines; a torn last line (a crash mid-write) is cut off so appends start clean. */
+  /** Line numbers of complete lines that could not be read (skipped: their rows are asked again). */
+  readonly damaged: number[] = [];
+
+  /**
+   * Index complete lines. A damaged complete line is skipped (only its row is asked again); a torn last
+   * line (a crash mid-write, no newline) is cut off so appends start clean.
+   */
   private load(): void {
     const total = fstatSync(this.fd).size;
     const chunk = Buffer.alloc(1 << 20);
     let carry = Buffer.alloc(0); // bytes of an unfinished line from the previous chunk
     let pos = 0; // file offset of the next read
-    let good = 0; // end of the last complete, parseable line (+ its newline)
-    let damaged = false;
-    while (pos < total && !damaged) {
+    let good = 0; // end of the last complete line (+ its newline)
+    let lineNo = 0;
+    while (pos < total) {
       const n = readSync(this.fd, chunk, 0, chunk.length, pos);
       if (n <= 0) break;
       const base = pos - carry.length; // file offset of buf[0]
       const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       let start = 0;
       for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, start)) {
+        lineNo++;
         try {
           const rec = JSON.parse(buf.toString("utf8", start, nl)) as PredictionRecord;
-          if (typeof rec.key === "string") this.index.set(rec.key, { offset: base + start, length: nl - start });
-          good = base + nl + 1;
+          if (typeof rec.key !== "string") throw new Error("no key");
+          this.index.set(rec.key, { offset: base + start, length: nl - start });
         } catch {
-          damaged = true; // everything from a damaged line on is unreliable
-          break;
+          this.damaged.push(lineNo);
         }
+        good = base + nl + 1;
         start = nl + 1;
       }
       carry = Buffer.from(buf.subarray(start));

@@ -1,5 +1,5 @@
 // `evallab eval`: rows ► answers (checkpointed) ► metrics ► reports. No cloud needed for --predictions.
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PREDICTIONS_FILE, PredictionStore, cacheKey } from "./checkpoint.ts";
 import { type Columns, type QaRow, readQaRows } from "./data/readers.ts";
@@ -10,6 +10,7 @@ import type { Metric, ScoredRow } from "./metrics/types.ts";
 import { type Answer, type Ask, type ModelError, SYSTEM_PROMPT, SetupError } from "./model/openai-qa.ts";
 import { Progress } from "./progress.ts";
 import { METRICS_FILE, type RunCounts, TABLE_FILE, TableWriter, writeJson } from "./report.ts";
+import { type RunOptions, readRunOptions, writeRunOptions } from "./run-options.ts";
 import { schedule } from "./scheduler.ts";
 
 export interface EvalOptions {
@@ -25,6 +26,8 @@ export interface EvalOptions {
   makeAsk: () => Ask;
   /** A cap on requests in flight; none by default (the deployment's reported budget sizes it). */
   maxConcurrency?: number;
+  /** Saved in the run's folder when it starts (what `--resume DIR` alone continues with). */
+  runOptions?: RunOptions;
   /** Ctrl-C: stop sending, keep what was answered, write the results so far. */
   stop?: AbortSignal;
   loadReadability: () => Promise<Readability>;
@@ -57,6 +60,9 @@ function prepareOutDir(opts: EvalOptions): void {
   if (opts.resume && !hasRun) {
     throw new SetupError(`--resume ${opts.outDir}: no ${PREDICTIONS_FILE} there to resume; check the folder of the earlier run`);
   }
+  if (existsSync(opts.outDir) && !statSync(opts.outDir).isDirectory()) {
+    throw new SetupError(`${opts.outDir} is a file, not a folder; choose another --out`);
+  }
   if (!opts.resume && existsSync(opts.outDir) && readdirSync(opts.outDir).length > 0) {
     throw new SetupError(
       `${opts.outDir} already holds results; resume it with --resume ${opts.outDir}, or choose another --out`,
@@ -72,6 +78,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
   // Settings are checked before anything is written: a bad endpoint leaves no empty run folder.
   const ask = staticMode ? undefined : opts.makeAsk();
   prepareOutDir(opts);
+  if (opts.runOptions && !readRunOptions(opts.outDir)) writeRunOptions(opts.outDir, opts.runOptions);
 
   // Metric dependencies load while the model answers.
   const wantsReadability = opts.metrics.includes("flesch_kincaid_grade_level") || opts.metrics.includes("ari_grade_level");
@@ -93,6 +100,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
   try {
     if (ask) {
       store = PredictionStore.open(opts.outDir);
+      for (const line of store.damaged) opts.warn(`${PREDICTIONS_FILE} line ${line} is damaged and was skipped; its row is asked again`);
       const queued = new Set<string>();
       const s = store;
       const progress = new Progress(total, { enabled: opts.progress });

@@ -81,7 +81,13 @@ async function* jsonlRows(file: string): AsyncGenerator<DataRow> {
 
 async function* csvRows(file: string): AsyncGenerator<DataRow> {
   // Fed from the strict line decoder (csv-parse would silently replace bad bytes); records may span lines.
-  const parser = parseCsv({ columns: true, bom: true, skip_empty_lines: true, info: true });
+  // A header naming a column twice would silently keep the last one: refuse it, naming the column.
+  const header = (names: string[]) => {
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) throw new DataError(`${file}: the header names column "${twice}" twice; rename one of them`);
+    return names;
+  };
+  const parser = parseCsv({ columns: header, bom: true, skip_empty_lines: true, info: true });
   const feed = (async () => {
     try {
       for await (const { text } of utf8Lines(file)) {

@@ -6,9 +6,9 @@ export const exactMatchMetric: Metric = {
   needsTargets: true,
   score: (rows) => rows.map((r) => (r.prediction === null ? null : Number(r.prediction === String(r.target ?? "")))),
   aggregate: (scores): Record<string, number> => {
-    // Rows without an answer count as misses: the model did not produce the target.
-    if (scores.length === 0) return {};
-    const hits = scores.reduce<number>((n, s) => n + (s ?? 0), 0);
-    return { "exact_match/v1": hits / scores.length };
+    // Failed and filtered rows (no answer) are left out, as every other metric leaves them out.
+    const answered = scores.filter((s): s is number => s !== null);
+    if (answered.length === 0) return {};
+    return { "exact_match/v1": answered.reduce((n, s) => n + s, 0) / answered.length };
   },
 };

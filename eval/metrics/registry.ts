@@ -14,11 +14,15 @@ export class MetricSelectionError extends Error {}
 
 /** Parse `--metrics a,b,c`; unknown names fail with the known list. */
 export function parseMetricNames(csv: string | undefined): MetricName[] {
-  if (!csv) return [...QA_METRICS];
+  if (csv === undefined) return [...QA_METRICS];
   const names = csv.split(",").map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(QA_METRICS as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new MetricSelectionError(`unknown metric(s) ${unknown.join(", ") || "(none given)"}; known: ${QA_METRICS.join(", ")}`);
+    throw new MetricSelectionError(
+      names.length === 0
+        ? `--metrics names no metric; give some of: ${QA_METRICS.join(", ")} (or leave --metrics out for all)`
+        : `unknown metric(s) ${unknown.join(", ")}; known: ${QA_METRICS.join(", ")}`,
+    );
   }
   return QA_METRICS.filter((m) => names.includes(m));
 }

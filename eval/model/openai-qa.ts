@@ -67,10 +67,17 @@ export function checkSettings(s: Partial<ModelSettings>): asserts s is ModelSett
       "No Azure OpenAI endpoint: set AZURE_OPENAI_ENDPOINT or pass --endpoint (after `evallab up`, `evallab lab` passes it for you).",
     );
   }
+  let url: URL;
   try {
-    new URL(s.endpoint);
+    url = new URL(s.endpoint);
   } catch {
     throw new SetupError(`AZURE_OPENAI_ENDPOINT "${s.endpoint}" is not a URL; it looks like https://<name>.openai.azure.com/`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new SetupError(`AZURE_OPENAI_ENDPOINT "${s.endpoint}" is not http(s); it looks like https://<name>.openai.azure.com/`);
+  }
+  if (!s.apiVersion?.trim()) {
+    throw new SetupError("the API version is empty: set AZURE_OPENAI_API_VERSION (or --api-version) to v1 or a dated version such as 2024-10-21");
   }
 }
 
@@ -93,8 +100,23 @@ function errorCode(body: unknown): string | undefined {
   return code === undefined || code === null ? undefined : String(code);
 }
 
+/**
+ * Errors that mean "this endpoint is not there" (no such host, nothing listening, a TLS certificate that
+ * does not match): before any answer arrived they are a setup error, not something to retry per row.
+ */
+const UNREACHABLE = /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|ERR_SSL_)/;
+
+/** The first `code` along an error's cause chain (fetch wraps the socket error). */
+function causeCode(e: unknown): string | undefined {
+  for (let c: unknown = e, i = 0; c && i < 5; c = (c as { cause?: unknown }).cause, i++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "") return code;
+  }
+  return undefined;
+}
+
 /** Map an SDK error to what the scheduler should do with it. */
-export function classify(e: unknown, s: ModelSettings): ModelError | { filtered: string } {
+export function classify(e: unknown, s: ModelSettings & { answeredOnce?: boolean }): ModelError | { filtered: string } {
   if (sdk && e instanceof sdk.APIError && (e as APIErrorType).status !== undefined) {
     const code = errorCode(e.error) ?? e.code ?? undefined;
     const status = e.status;
@@ -134,7 +156,17 @@ export function classify(e: unknown, s: ModelSettings): ModelError | { filtered:
     }
     return new ModelError("row", `HTTP ${status}${code ? ` ${code}` : ""}: ${e.message.slice(0, 300)}`, status);
   }
-  if (sdk && e instanceof sdk.APIConnectionError) return new ModelError("retryable", e.message || "connection error");
+  if (sdk && e instanceof sdk.APIConnectionError) {
+    const code = causeCode(e);
+    if (code && !(e instanceof sdk.APIConnectionTimeoutError) && UNREACHABLE.test(code) && !s.answeredOnce) {
+      const host = new URL(s.endpoint).host;
+      return new ModelError(
+        "fatal",
+        `cannot reach ${host} (${code}): check AZURE_OPENAI_ENDPOINT (or --endpoint); it looks like https://<name>.openai.azure.com/`,
+      );
+    }
+    return new ModelError("retryable", e.message || "connection error");
+  }
   return new ModelError("row", (e as Error)?.message ?? String(e));
 }
 
@@ -145,6 +177,7 @@ export function createAsk(settings: ModelSettings): Ask {
   checkSettings(settings);
   let client: InstanceType<OpenAiModule["OpenAI"]> | undefined;
   // Reasoning models take max_completion_tokens; learned once from Azure's 400 when the name does not tell.
+  let answeredOnce = false;
   let limitParam: "max_tokens" | "max_completion_tokens" = isReasoningModel(settings.model ?? settings.deployment) ? "max_completion_tokens" : "max_tokens";
   const connect = async () => {
     sdk ??= await import("openai");
@@ -198,6 +231,7 @@ export function createAsk(settings: ModelSettings): Ask {
         limitParam = sent = sent === "max_tokens" ? "max_completion_tokens" : "max_tokens";
         return complete(question, signal);
       });
+      answeredOnce = true;
       const budget = rateBudget(response.headers);
       const choice = data.choices[0];
       if (!choice || choice.finish_reason === "content_filter") {
@@ -213,7 +247,7 @@ export function createAsk(settings: ModelSettings): Ask {
         budget,
       };
     } catch (e) {
-      const c = classify(e, settings);
+      const c = classify(e, { ...settings, answeredOnce });
       if ("filtered" in c) return { kind: "filtered", reason: c.filtered, budget: {} };
       throw c;
     }

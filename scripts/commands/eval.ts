@@ -1,20 +1,23 @@
 // `evallab eval`: MLflow's question-answering evaluation of an Azure OpenAI deployment.
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { DEFAULTS } from "../../stacks/config.ts";
+import { DEFAULTS, type LabConfig } from "../../stacks/config.ts";
 import { DataError } from "../../eval/data/readers.ts";
 import { Readability } from "../../eval/metrics/readability/index.ts";
-import { MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
+import { type MetricName, MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
-import { DATED_GA_API } from "../../eval/model/model-family.ts";
+import { DATED_GA_API, defaultApiVersion } from "../../eval/model/model-family.ts";
+import { type RunOptions, differences, readRunOptions, sha256File } from "../../eval/run-options.ts";
 import { SYSTEM_PROMPT, SetupError, createAsk } from "../../eval/model/openai-qa.ts";
 import { MlflowError } from "../mlflow/client.ts";
-import { logEvaluation, sha256File } from "../mlflow/log-run.ts";
+import { logEvaluation } from "../mlflow/log-run.ts";
 import { resolveMlflowTarget } from "../mlflow/target.ts";
 import { formatMetrics, formatSummary } from "../../eval/report.ts";
 import { DatabricksError } from "../databricks/client.ts";
 import { ClusterWaitError } from "../databricks/cluster.ts";
 import { RemoteEvalError, evaluateOnDatabricks } from "../databricks/remote-eval.ts";
 import { OutputsError } from "../cdktf-runner.ts";
+import { EXIT_INTERRUPTED } from "../interrupted.ts";
 import { labOutputs } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type EvalResult, runEvaluation } from "../../eval/run.ts";
@@ -67,6 +70,95 @@ export function metricLoaders(io: Io, toxicityModel?: string) {
     loadReadability: () => Readability.load({ env: io.env }),
     loadToxicity: () => loadToxicityScorer(toxicityModel ?? io.env.EVALLAB_TOXICITY_MODEL ?? DEFAULT_TOXICITY_MODEL),
     warn: (m: string) => io.err(`warning: ${m}`),
+  };
+}
+
+type EvalFlags = Record<string, string | boolean | undefined>;
+
+/**
+ * The run's options: a resumed run's saved ones (given flags must agree with them, or exit 2 naming the
+ * difference), else the flags, then the variables, then — only for what is still missing, and only
+ * softly when an endpoint is given — the lab's settings.
+ */
+async function runOptionsOf(io: Io, values: EvalFlags) {
+  const flag = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  const resumeDir = flag("resume") ? resolve(io.cwd, flag("resume") as string) : undefined;
+  const saved = resumeDir ? readRunOptions(resumeDir) : undefined;
+  const given: Partial<RunOptions> = {
+    data: flag("data") ? resolve(io.cwd, flag("data") as string) : undefined,
+    columns: { inputs: flag("inputs-column") as string, targets: flag("targets"), predictions: flag("predictions") },
+    metrics: flag("metrics") !== undefined ? parseMetricNames(flag("metrics")) : undefined,
+    deployment: flag("deployment"),
+    endpoint: flag("endpoint"),
+    apiVersion: flag("api-version"),
+    maxTokens: flag("max-tokens") ? positiveInt("eval", "--max-tokens", flag("max-tokens"), 0) : undefined,
+  };
+  if (saved && resumeDir) {
+    const diff = differences(saved, given);
+    if (!existsSync(saved.data)) diff.push(`the dataset ${saved.data} is gone`);
+    else if ((await sha256File(saved.data)) !== saved.dataSha256) diff.push(`the dataset ${saved.data} changed since the run (sha256)`);
+    if (diff.length) {
+      throw new UsageError(
+        `evallab eval --resume ${resumeDir}: ${diff.join("; ")}. Nothing was changed there: continue that run with \`evallab eval --resume ${resumeDir}\` alone, or start another with --out`,
+      );
+    }
+    return { ...saved, saved, outDir: resumeDir };
+  }
+  const data = given.data ?? BUNDLED_DATASET;
+  const columns = { inputs: given.columns?.inputs ?? "inputs", targets: given.columns?.targets ?? (given.data ? undefined : "ground_truth"), predictions: given.columns?.predictions };
+  const endpoint = given.endpoint ?? io.env.AZURE_OPENAI_ENDPOINT;
+  // The lab's settings only fill what nothing else gave; with an endpoint given, a broken lab.config.json is not this run's problem.
+  let lab: LabConfig | undefined | null = null;
+  const labSettings = () => {
+    if (lab === null) {
+      try {
+        lab = labConfig(io, false);
+      } catch (e) {
+        if (!endpoint) throw e;
+        lab = undefined;
+      }
+    }
+    return lab;
+  };
+  const staticRun = columns.predictions !== undefined;
+  const deployment = staticRun ? undefined : (given.deployment ?? io.env.AZURE_OPENAI_DEPLOYMENT ?? labSettings()?.deploymentName ?? DEFAULTS.model);
+  const options: RunOptions = {
+    data,
+    dataSha256: await sha256File(data).catch(() => ""),
+    columns,
+    metrics: given.metrics ?? parseMetricNames(undefined),
+    deployment,
+    endpoint,
+    apiVersion: staticRun ? undefined : (given.apiVersion ?? io.env.AZURE_OPENAI_API_VERSION ?? labSettings()?.apiVersion ?? defaultApiVersion(deployment ?? "")),
+    // The lab knows what its deployment runs; an explicit deployment is taken as the model's name.
+    model: staticRun || given.deployment || io.env.AZURE_OPENAI_DEPLOYMENT ? undefined : labSettings()?.model,
+    maxTokens: given.maxTokens,
+  };
+  return { ...options, saved: options, outDir: resolve(io.cwd, flag("resume") ?? flag("out") ?? timestampDir(io.cwd)) };
+}
+
+/**
+ * Ctrl-C (or SIGTERM) during a run: the first stops sending and lets answers in flight arrive, so the
+ * results so far are written; a second exits at once (what was answered is in predictions.jsonl).
+ */
+function onInterrupt(io: Io) {
+  const stop = new AbortController();
+  const handler = () => {
+    if (stop.signal.aborted) {
+      io.err("second interrupt: exiting now; answered rows are in predictions.jsonl (`evallab eval --resume` continues)");
+      process.exit(EXIT_INTERRUPTED);
+    }
+    stop.abort();
+    io.err("\nstopping: no new requests; waiting briefly for the answers in flight (Ctrl-C again to quit now)…");
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: stop.signal,
+    release: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
   };
 }
 
@@ -162,59 +254,64 @@ export const evalCommand: Command = {
         io.err("warning: --api-key puts the key in the process list, where other users of this machine can read it; prefer AZURE_OPENAI_API_KEY or --api-key-stdin");
       }
       const stdinKey = values["api-key-stdin"] ? await readKey(io) : undefined;
-      const config = labConfig(io, false);
-      const data = values.data ? resolve(io.cwd, values.data) : BUNDLED_DATASET;
-      const targets = values.targets ?? (values.data ? undefined : "ground_truth");
-      const deployment = values.deployment ?? config.deploymentName;
-      const apiVersion = values["api-version"] ?? io.env.AZURE_OPENAI_API_VERSION ?? config.apiVersion;
-      const maxTokens = values["max-tokens"] ? positiveInt("eval", "--max-tokens", values["max-tokens"], 0) : undefined;
-      const outDir = resolve(io.cwd, values.resume ?? values.out ?? timestampDir(io.cwd));
+      const o = await runOptionsOf(io, values);
+      const { data, outDir } = o;
+      const targets = o.columns.targets;
+      const deployment = o.deployment ?? DEFAULTS.model;
+      const apiVersion = o.apiVersion ?? "";
+      const maxTokens = o.maxTokens;
 
       const where = values.on ?? "local";
       if (where !== "local" && where !== "databricks") throw new UsageError(`evallab eval: --on must be local or databricks, got "${where}"`);
       if (where === "databricks") {
         if (values.predictions) throw new UsageError("evallab eval: --predictions scores locally; drop --on databricks");
-        return await evalOnDatabricks(io, { data: values.data ? data : undefined, inputs: values["inputs-column"] ?? "inputs", targets, outDir, json: values.json, quiet: values.quiet });
+        return await evalOnDatabricks(io, { data: values.data ? data : undefined, inputs: o.columns.inputs, targets, outDir, json: values.json, quiet: values.quiet });
       }
 
+      const interrupt = onInterrupt(io);
       const result = await runEvaluation({
+        stop: interrupt.signal,
         data,
-        columns: { inputs: values["inputs-column"] ?? "inputs", targets, predictions: values.predictions },
+        columns: o.columns,
         outDir,
         resume: values.resume !== undefined,
-        metrics: parseMetricNames(values.metrics),
+        metrics: o.metrics as MetricName[],
+        runOptions: o.saved,
         deployment,
         apiVersion,
         makeAsk: () =>
           createAsk({
-            endpoint: values.endpoint ?? io.env.AZURE_OPENAI_ENDPOINT ?? "",
+            endpoint: o.endpoint ?? "",
             apiKey: stdinKey ?? values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
             adToken: io.env.AZURE_OPENAI_AD_TOKEN,
             apiVersion,
             deployment,
-            // The lab knows what its deployment runs; an explicit --deployment is taken as the model's name.
-            model: values.deployment ? undefined : config.model,
+            model: o.model,
             maxTokens,
           }),
         maxConcurrency: values["max-concurrency"] === undefined ? undefined : positiveInt("eval", "--max-concurrency", values["max-concurrency"], 1),
         ...metricLoaders(io, values["toxicity-model"]),
         progress: io.isTTY && !values.quiet,
-      });
+      }).finally(interrupt.release);
 
       if (values.json) io.out(JSON.stringify(result.metrics, null, 2));
       else io.out(formatSummary(result.metrics, result.counts, result.outDir));
       let logged = true;
       if (values.mlflow && !result.fatal) {
         logged = await logToMlflow(io, outDir, {
-          deployment: values.predictions ? "(static predictions)" : deployment,
+          deployment: o.columns.predictions ? "(static predictions)" : deployment,
           api_version: apiVersion,
-          dataset: values.data ? data : "bundled lab-qa.jsonl",
-          dataset_sha256: await sha256File(data),
+          dataset: data === BUNDLED_DATASET ? "bundled lab-qa.jsonl" : data,
+          dataset_sha256: o.saved.dataSha256,
           system_prompt: SYSTEM_PROMPT,
-          inputs_column: values["inputs-column"] ?? "inputs",
+          inputs_column: o.columns.inputs,
           ...(targets ? { targets_column: targets } : {}),
-          ...(values.predictions ? { predictions_column: values.predictions } : {}),
+          ...(o.columns.predictions ? { predictions_column: o.columns.predictions } : {}),
         });
+      }
+      if (result.stopped) {
+        io.err(`interrupted: ${result.counts.answered} answered row(s) are saved in ${outDir}; continue with: evallab eval --resume ${outDir}`);
+        return EXIT_INTERRUPTED;
       }
       if (result.fatal) {
         io.err(`error: ${result.fatal}`);

@@ -1,7 +1,6 @@
 // Logs a finished local evaluation as one MLflow run: params, every metric, tags, the per-row table as
 // the `eval_results_table.json` artifact, then FINISHED. Batched to MLflow's log-batch limits.
-import { createHash } from "node:crypto";
-import { createReadStream, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { METRICS_FILE, TABLE_FILE } from "../../eval/report.ts";
 import type { MlflowClient } from "./client.ts";
@@ -17,11 +16,6 @@ export interface LogRequest {
   tags?: Record<string, string>;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];

@@ -342,3 +342,74 @@ describe("the key stays out of the process list", () => {
     expect(`${flag.stdout}${flag.stderr}${piped.stdout}${piped.stderr}`).not.toContain(f.opts.apiKey);
   });
 });
+
+describe("bad days", () => {
+  it("an endpoint nothing listens on is a setup error within seconds, naming the host, with no per-row retries", async () => {
+    const f = await fake();
+    await f.stop(); // its port is now closed
+    const cwd = tempDir();
+    const data = writeJsonl(cwd, Array.from({ length: 50 }, (_, i) => ({ inputs: `Unreachable ${i}?` })));
+    const t0 = Date.now();
+    const r = await runCli(["eval", "--data", data, "--out", join(cwd, "o")], { cwd, env: fakeEnv(f) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot reach ${new URL(f.url).host} (ECONNREFUSED): check AZURE_OPENAI_ENDPOINT`);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it.each([
+    [["--endpoint", "ftp://example.com/"], "is not http(s)"],
+    [["--api-version", " "], "the API version is empty"],
+    [["--metrics", ""], "--metrics names no metric"],
+  ])("%j is one line and exit 2", async (args, message) => {
+    const f = await fake();
+    const cwd = tempDir();
+    const r = await runCli(["eval", "--out", join(cwd, "o"), ...args], { cwd, env: fakeEnv(f) });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+    expect(f.requests).toEqual([]);
+  });
+
+  it("a CSV naming a column twice is refused, naming it", async () => {
+    const cwd = tempDir();
+    const file = join(cwd, "d.csv");
+    writeFileSync(file, "inputs,answer,answer\nWhat?,a,b\n");
+    const r = await runCli(["eval", "--data", file, "--predictions", "answer", "--out", join(cwd, "o")], { cwd, env: READABILITY_ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the header names column "answer" twice; rename one of them');
+  });
+
+  it("--out naming a file is one line and exit 2, the file untouched", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "taken"), "mine");
+    const r = await runCli(["eval", "--predictions", "ground_truth", "--out", join(cwd, "taken")], { cwd, env: READABILITY_ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/taken is a file, not a folder; choose another --out/);
+    expect(readFileSync(join(cwd, "taken"), "utf8")).toBe("mine");
+  });
+
+  it("exact_match leaves failed and filtered rows out, as every other metric does", async () => {
+    const f = await fake({ promptFilterWord: "FILTER", answer: (q) => (q.includes("right") ? "yes" : "no") });
+    const cwd = tempDir();
+    const data = writeJsonl(cwd, [
+      { inputs: "right?", ground_truth: "yes" },
+      { inputs: "wrong?", ground_truth: "yes" },
+      { inputs: "FILTER me", ground_truth: "yes" },
+    ]);
+    const r = await runCli(["eval", "--data", data, "--targets", "ground_truth", "--metrics", "exact_match", "--out", join(cwd, "o"), "--json"], { cwd, env: fakeEnv(f) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)["exact_match/v1"]).toBe(0.5);
+  });
+
+  it("with an explicit endpoint, a broken lab.config.json does not matter", async () => {
+    const f = await fake();
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "lab.config.json"), "{ not json");
+    const r = await runCli(["eval", "--out", join(cwd, "o"), "--metrics", "token_count"], { cwd, env: fakeEnv(f) });
+    expect(r.code, r.stderr).toBe(0);
+    // Without an endpoint the lab's settings are needed, and their problem is reported.
+    const noEndpoint = await runCli(["eval", "--out", join(cwd, "p")], { cwd, env: READABILITY_ENV });
+    expect(noEndpoint.code).toBe(2);
+    expect(noEndpoint.stderr).toMatch(/lab\.config\.json: not valid JSON/);
+  });
+});

@@ -52,7 +52,8 @@ describe("exact_match", () => {
     ];
     const scores = exactMatchMetric.score(rows) as (number | null)[];
     expect(scores).toEqual([1, 0, null, 0]);
-    expect(exactMatchMetric.aggregate(scores)).toEqual({ "exact_match/v1": 0.25 });
+    // The row without an answer (failed or filtered) is left out of the aggregate.
+    expect(exactMatchMetric.aggregate(scores)).toEqual({ "exact_match/v1": 1 / 3 });
   });
 });
 
