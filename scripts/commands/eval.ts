@@ -7,7 +7,8 @@ import { Readability } from "../../eval/metrics/readability/index.ts";
 import { type MetricName, MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
 import { DATED_GA_API, defaultApiVersion } from "../../eval/model/model-family.ts";
-import { type RunOptions, differences, readRunOptions, sha256File } from "../../eval/run-options.ts";
+import { PREDICTIONS_FILE } from "../../eval/checkpoint.ts";
+import { RUN_OPTIONS_FILE, type RunOptions, differences, readRunOptions, sha256File } from "../../eval/run-options.ts";
 import { SYSTEM_PROMPT, SetupError, createAsk } from "../../eval/model/openai-qa.ts";
 import { MlflowError } from "../mlflow/client.ts";
 import { logEvaluation } from "../mlflow/log-run.ts";
@@ -84,6 +85,9 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
   const flag = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
   const resumeDir = flag("resume") ? resolve(io.cwd, flag("resume") as string) : undefined;
   const saved = resumeDir ? readRunOptions(resumeDir) : undefined;
+  if (resumeDir && !saved && !existsSync(join(resumeDir, PREDICTIONS_FILE))) {
+    throw new UsageError(`evallab eval --resume ${resumeDir}: no run there (no ${RUN_OPTIONS_FILE} or ${PREDICTIONS_FILE}); give the folder of an earlier run`);
+  }
   const given: Partial<RunOptions> = {
     data: flag("data") ? resolve(io.cwd, flag("data") as string) : undefined,
     columns: { inputs: flag("inputs-column") as string, targets: flag("targets"), predictions: flag("predictions") },

@@ -413,3 +413,12 @@ describe("bad days", () => {
     expect(noEndpoint.stderr).toMatch(/lab\.config\.json: not valid JSON/);
   });
 });
+
+describe("--resume of a folder with no run", () => {
+  it("says there is no run there, exit 2, before anything else", async () => {
+    const cwd = tempDir();
+    const r = await runCli(["eval", "--resume", join(cwd, "nothing")], { cwd, env: READABILITY_ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no run there (no run.json or predictions.jsonl); give the folder of an earlier run");
+  });
+});
