@@ -176,3 +176,18 @@ describe("stop (Ctrl-C)", () => {
     expect(done.length).toBe(log.answered.size); // every answer that arrived was kept
   });
 });
+
+describe("failures", () => {
+  it("reports each failed row as an event (progress counts them) and goes on with the others", async () => {
+    const vt = new VirtualTime();
+    const events: string[] = [];
+    const work = async (i: number) => {
+      await vt.sleep(10);
+      if (i % 3 === 0) throw new ModelError("row", `HTTP 400 row ${i}`, 400);
+      return {};
+    };
+    const outcome = await vt.run(schedule(numbers(9), work, () => {}, { now: vt.now, sleep: vt.sleep, onEvent: (e) => void events.push(e.type) }));
+    expect(outcome.failed.map((f) => f.item)).toEqual([0, 3, 6]);
+    expect(events.filter((e) => e === "failed")).toHaveLength(3);
+  });
+});

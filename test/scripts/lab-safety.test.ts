@@ -8,6 +8,7 @@ import { choicesPath } from "../../stacks/config.ts";
 import { statePath } from "../../stacks/terraform-state.ts";
 import { runCdktf } from "../helpers/cdktf-cli.ts";
 import { runCli, spawnCli } from "../helpers/cli.ts";
+import { todayCatalog, todayUsages } from "../fakes/arm.ts";
 import { type LabWorld, stacksRun, useLabWorlds } from "../helpers/lab-world.ts";
 
 const world = useLabWorlds();
@@ -187,5 +188,21 @@ describe("status shows the guard", () => {
     expect(st.stdout).toMatch(/teardown\s+.*WARNING: its last run at 2026-11-29T18:00:00Z Failed \(Terminated\): it could not remove the lab/);
     const json = JSON.parse((await runCli(["status", "--json"], { cwd: w.cwd, env: w.env })).stdout);
     expect(json.guard).toEqual({ lastRun: { status: "Failed", startTime: "2026-11-29T18:00:00Z", code: "Terminated" } });
+  }, 120_000);
+});
+
+describe("on today's Azure", () => {
+  it("up moves the retired default model to a successor Azure accepts, says so once, and deploys it with its SKU", async () => {
+    const w = await world();
+    w.arm.state.models = todayCatalog();
+    w.arm.state.openAiUsage = todayUsages();
+    const r = await runCli(["up", "--no-wait"], { cwd: w.cwd, env: w.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/note: gpt-35-turbo 0125 cannot be deployed \(retired for inference on 2025-11-14 in every lab region\); deploying gpt-5-mini 2025-08-07/g)).toHaveLength(1);
+    const lab = JSON.parse(readFileSync(join(w.cwd, "cdktf.out", "stacks", "lab", "cdk.tf.json"), "utf8"));
+    const dep = Object.values(lab.resource.azurerm_cognitive_deployment as Record<string, { model: { name: string }; sku: { name: string } }>)[0];
+    expect(dep.model.name).toBe("gpt-5-mini");
+    expect(["DataZoneStandard", "GlobalStandard"]).toContain(dep.sku.name);
+    expect(r.stdout + r.stderr).not.toMatch(/gpt-4o-mini|gpt-4\.1-mini/); // never a retired model named
   }, 120_000);
 });
