@@ -1,27 +1,12 @@
 // Peers measured in the same run, on the same texts: Python textstat 0.7.11 and tiktoken from the test
 // venv (`npm test` makes it). Ratios are of figures taken side by side, never of remembered constants.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import ranks from "js-tiktoken/ranks/cl100k_base";
+import { tiktokenCache } from "../test/helpers/tiktoken-cache.ts";
 
 const VENV_PYTHON = join(import.meta.dirname, "..", ".venv", "bin", "python");
-const CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken";
-
-/** tiktoken's cache file for cl100k_base (no network here), from js-tiktoken's identical ranks. */
-function tiktokenCache(dir: string): string {
-  const entries: [string, number][] = [];
-  for (const line of ranks.bpe_ranks.split("\n").filter(Boolean)) {
-    const [, offset, ...tokens] = line.split(" ");
-    tokens.forEach((t, i) => entries.push([t, Number(offset) + i]));
-  }
-  entries.sort((a, b) => a[1] - b[1]);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, createHash("sha1").update(CL100K_URL).digest("hex")), entries.map(([t, r]) => `${t} ${r}\n`).join(""));
-  return dir;
-}
 
 const SCRIPT = `
 import json, sys, time

@@ -36,7 +36,5 @@ for (const [name, extra] of Object.entries(combos)) {
     if (Math.abs(g.ari - row.ari_grade_level) <= 1e-9) ariExact++;
     worstFk = Math.max(worstFk, dFk);
   }
-  console.log(
-    `  ${name}: FK ${fkExact}/${rows.length} exact (worst |Δ| ${worstFk.toFixed(4)}), ARI ${ariExact}/${rows.length} exact`,
-  );
+  console.log(`  ${name}: FK ${fkExact}/${rows.length} exact (worst |Δ| ${worstFk.toFixed(4)}), ARI ${ariExact}/${rows.length} exact`);
 }

@@ -2,9 +2,9 @@
 // token_count beside it; Python textstat and tiktoken measured on the same texts in the same run.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Readability } from "../eval/metrics/readability/index.ts";
 import { Tiktoken } from "js-tiktoken/lite";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
+import { Readability } from "../eval/metrics/readability/index.ts";
 import { countTokens } from "../eval/metrics/token-count.ts";
 import { peerNote, pythonRate } from "./peers.ts";
 
@@ -12,7 +12,10 @@ const GOAL = 150_000;
 
 export async function benchReadability(shared: string): Promise<void> {
   const fixture = join(shared, "fixtures", "readability-textstat-0.7.11.jsonl");
-  const corpus = readFileSync(fixture, "utf8").trim().split("\n").map((l) => JSON.parse(l).text as string);
+  const corpus = readFileSync(fixture, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l).text as string);
   // Distinct texts: textstat memoizes per text (lru_cache), and so would any cache on either side.
   const texts = Array.from({ length: 10_000 }, (_, i) => `${corpus[i % corpus.length]} Item ${i}.`);
   const r = await Readability.load({
@@ -49,5 +52,7 @@ export async function benchReadability(shared: string): Promise<void> {
   console.log(`    ratio to goal ${fmt(GOAL)}/s: ${(fkAri / GOAL).toFixed(2)}`);
   console.log(textstat ? `    Python textstat 0.7.11, same texts, this run: ${fmt(textstat)}/s; ratio ${(fkAri / textstat).toFixed(1)}x` : `    ${peerNote}`);
   console.log(`    token_count (gpt-tokenizer cl100k_base): ${fmt(tokens)} texts/s; js-tiktoken ${fmt(jsTokens)}/s`);
-  console.log(tiktoken ? `    Python tiktoken, same texts, this run: ${fmt(tiktoken)}/s; ratio ${(tokens / tiktoken).toFixed(2)}x (goal ≥ 1.0)` : `    ${peerNote}`);
+  console.log(
+    tiktoken ? `    Python tiktoken, same texts, this run: ${fmt(tiktoken)}/s; ratio ${(tokens / tiktoken).toFixed(2)}x (goal ≥ 1.0)` : `    ${peerNote}`,
+  );
 }

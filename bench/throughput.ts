@@ -30,7 +30,13 @@ async function run(s: Scenario): Promise<void> {
     const code = await main(["eval", "--data", data, "--out", join(dir, "out"), "--metrics", "token_count"], {
       out: (t) => (stdout += t),
       err: () => {},
-      env: { ...process.env, AZURE_OPENAI_ENDPOINT: fake.url, AZURE_OPENAI_API_KEY: fake.opts.apiKey, AZURE_OPENAI_API_VERSION: "2024-10-21", EVALLAB_OFFLINE: "1" },
+      env: {
+        ...process.env,
+        AZURE_OPENAI_ENDPOINT: fake.url,
+        AZURE_OPENAI_API_KEY: fake.opts.apiKey,
+        AZURE_OPENAI_API_VERSION: "2024-10-21",
+        EVALLAB_OFFLINE: "1",
+      },
       cwd: dir,
       isTTY: false,
     });
@@ -49,7 +55,9 @@ async function run(s: Scenario): Promise<void> {
     const duplicates = [...answered.values()].filter((n) => n > 1).length;
     console.log(`(1) throughput, ${s.name}: ${s.rows} rows at ${s.rpm} RPM / ${s.tpm / 1000}K TPM, ${s.latencyMs} ms latency (exit ${code})`);
     console.log(`    ${((s.rows / seconds) * 60).toFixed(1)} rows/min in ${seconds.toFixed(1)} s; the limiter allows ${idealSeconds.toFixed(1)} s at best`);
-    console.log(`    ratio to the limiter's bound: ${(idealSeconds / seconds).toFixed(3)} (goal ≥ 0.95); failed rows: ${failed}; 429s: ${throttled}; duplicate answered calls: ${duplicates}`);
+    console.log(
+      `    ratio to the limiter's bound: ${(idealSeconds / seconds).toFixed(3)} (goal ≥ 0.95); failed rows: ${failed}; 429s: ${throttled}; duplicate answered calls: ${duplicates}`,
+    );
   } finally {
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -66,7 +66,11 @@ export function formatMetrics(metrics: Record<string, number>): string {
   const names = Object.keys(metrics);
   if (names.length === 0) return "(no metrics)";
   const width = Math.max(6, ...names.map((n) => n.length));
-  return [`${"metric".padEnd(width)}  value`, `${"-".repeat(width)}  ${"-".repeat(12)}`, ...names.map((n) => `${n.padEnd(width)}  ${formatNumber(metrics[n])}`)].join("\n");
+  return [
+    `${"metric".padEnd(width)}  value`,
+    `${"-".repeat(width)}  ${"-".repeat(12)}`,
+    ...names.map((n) => `${n.padEnd(width)}  ${formatNumber(metrics[n])}`),
+  ].join("\n");
 }
 
 function formatNumber(v: number): string {

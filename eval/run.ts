@@ -1,13 +1,13 @@
 // `evallab eval`: rows ► answers (checkpointed) ► metrics ► reports. No cloud needed for --predictions.
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { PREDICTIONS_FILE, PredictionStore, cacheKey } from "./checkpoint.ts";
+import { cacheKey, PREDICTIONS_FILE, PredictionStore } from "./checkpoint.ts";
 import { type Columns, type QaRow, readQaRows } from "./data/readers.ts";
 import type { Readability } from "./metrics/readability/index.ts";
-import { type MetricName, buildMetrics } from "./metrics/registry.ts";
+import { buildMetrics, type MetricName } from "./metrics/registry.ts";
 import type { LabelScorer } from "./metrics/toxicity.ts";
 import type { Metric, ScoredRow } from "./metrics/types.ts";
-import { type Answer, type Ask, type ModelError, SYSTEM_PROMPT, SetupError } from "./model/openai-qa.ts";
+import { type Answer, type Ask, type ModelError, SetupError, SYSTEM_PROMPT } from "./model/openai-qa.ts";
 import { Progress } from "./progress.ts";
 import { METRICS_FILE, type RunCounts, TABLE_FILE, TableWriter, writeJson } from "./report.ts";
 import { type RunOptions, readRunOptions, writeRunOptions } from "./run-options.ts";
@@ -64,9 +64,7 @@ function prepareOutDir(opts: EvalOptions): void {
     throw new SetupError(`${opts.outDir} is a file, not a folder; choose another --out`);
   }
   if (!opts.resume && existsSync(opts.outDir) && readdirSync(opts.outDir).length > 0) {
-    throw new SetupError(
-      `${opts.outDir} already holds results; resume it with --resume ${opts.outDir}, or choose another --out`,
-    );
+    throw new SetupError(`${opts.outDir} already holds results; resume it with --resume ${opts.outDir}, or choose another --out`);
   }
   mkdirSync(opts.outDir, { recursive: true });
 }
@@ -88,8 +86,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
   readabilityP.catch(() => {});
   toxicityP.catch(() => {});
 
-  const keyOf = (row: QaRow) =>
-    cacheKey({ deployment: opts.deployment, apiVersion: opts.apiVersion, systemPrompt: SYSTEM_PROMPT, question: row.input });
+  const keyOf = (row: QaRow) => cacheKey({ deployment: opts.deployment, apiVersion: opts.apiVersion, systemPrompt: SYSTEM_PROMPT, question: row.input });
 
   let store: PredictionStore | undefined;
   let fatal: ModelError | undefined;
@@ -201,7 +198,7 @@ async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: Q
   const flush = async () => {
     const scoredRows: ScoredRow[] = batch.map((b) => ({ prediction: b.outcome.prediction, target: b.row.target }));
     const perMetric = await Promise.all(metrics.map((m) => m.score(scoredRows)));
-    perMetric.forEach((scores, m) => all[m].push(...scores));
+    for (const [m, scores] of perMetric.entries()) all[m].push(...scores);
     batch.forEach((b, i) => {
       const scoreCells = metrics.flatMap((m, k) => (m.scoreColumn ? [perMetric[k][i]] : []));
       table.add([b.row.input, ...(hasTargets ? [b.row.target] : []), b.outcome.prediction, ...scoreCells]);
@@ -226,7 +223,7 @@ async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: Q
     table.close();
   }
   const result: Record<string, number> = {};
-  metrics.forEach((m, i) => Object.assign(result, m.aggregate(all[i])));
+  for (const [i, m] of metrics.entries()) Object.assign(result, m.aggregate(all[i]));
   writeJson(join(opts.outDir, METRICS_FILE), result);
   return { metrics: result, counts, failedRows };
 }

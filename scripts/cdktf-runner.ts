@@ -1,10 +1,10 @@
 // The cdktf CLI through execa: deploy, destroy and output, with CHECKPOINT_DISABLE=1 and the user's
 // TERRAFORM_BINARY_NAME. Every line goes to a log file; the caller sees progress events instead of a
 // wall of Terraform output. Outputs come back over a pipe (fd 3), so secrets never touch the disk.
-import { chmodSync, closeSync, constants, createWriteStream, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, constants, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 
@@ -16,7 +16,13 @@ export function cdktfBin(): string {
 }
 
 export type ProgressEvent =
-  | { type: "resource"; stack: string; resource: string; action: "creating" | "created" | "destroying" | "destroyed" | "modifying" | "modified"; elapsed?: string }
+  | {
+      type: "resource";
+      stack: string;
+      resource: string;
+      action: "creating" | "created" | "destroying" | "destroyed" | "modifying" | "modified";
+      elapsed?: string;
+    }
   | { type: "stack"; stack: string; status: "done"; summary: string };
 
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;

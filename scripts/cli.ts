@@ -1,5 +1,5 @@
 // The `evallab` command: a table of subcommands; each parses its own flags and calls into modules.
-import { EXIT, type Command, type Io, defaultIo } from "./commands/command.ts";
+import { type Command, defaultIo, EXIT, type Io } from "./commands/command.ts";
 
 /** Commands load on demand: `evallab eval` never pays for the deploy tooling, and vice versa. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {

@@ -52,7 +52,11 @@ export function hourlyCost(config: Pick<LabConfig, "nodeType" | "databricksSku" 
   const price = PRICES.dbuPrice[config.databricksSku] ?? 0;
   const tokens = tokenPrices(config.model, config.deploymentType).text;
   if (vm === undefined || dbu === undefined) {
-    return { clusterPerHour: Number.NaN, known: false, breakdown: `no list price recorded for ${config.nodeType}, see the Azure pricing calculator; ${tokens}` };
+    return {
+      clusterPerHour: Number.NaN,
+      known: false,
+      breakdown: `no list price recorded for ${config.nodeType}, see the Azure pricing calculator; ${tokens}`,
+    };
   }
   const perHour = vm + dbu * price;
   return {

@@ -1,7 +1,8 @@
 // What an interrupted life-cycle command says: what exists now (from the Terraform state, which
 // terraform saved before stopping) and the command that finishes or removes it. Exit 130.
-import { stateResources } from "../stacks/terraform-state.ts";
+
 import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../stacks/stack-names.ts";
+import { stateResources } from "../stacks/terraform-state.ts";
 
 export const EXIT_INTERRUPTED = 130;
 
@@ -26,5 +27,7 @@ const NEXT: Record<string, string> = {
 };
 
 export function interruptedError(rootDir: string, command: string, signal: string): InterruptedError {
-  return new InterruptedError(`interrupted (${signal}): terraform stopped after saving its state. In the state now: ${whatExists(rootDir)}. Next: ${NEXT[command] ?? ""}.`);
+  return new InterruptedError(
+    `interrupted (${signal}): terraform stopped after saving its state. In the state now: ${whatExists(rootDir)}. Next: ${NEXT[command] ?? ""}.`,
+  );
 }

@@ -1,9 +1,9 @@
 // The lab's deployed facts as the commands use them: stack outputs (read in memory), log paths.
 import { join } from "node:path";
-import { DATABRICKS_STACK, LAB_STACK } from "../stacks/stack-names.ts";
 import { STATE_DIR } from "../stacks/config.ts";
+import { DATABRICKS_STACK, LAB_STACK } from "../stacks/stack-names.ts";
 import { labDeployed } from "../stacks/terraform-state.ts";
-import { OutputsError, type StackOutputs, readOutputs } from "./cdktf-runner.ts";
+import { OutputsError, readOutputs, type StackOutputs } from "./cdktf-runner.ts";
 
 export interface LabOutputs {
   openaiEndpoint: string;
@@ -70,7 +70,9 @@ export async function labOutputs(cwd: string, env: NodeJS.ProcessEnv): Promise<L
   if (!labDeployed(cwd)) return undefined;
   const outputs = toLabOutputs(await readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output") }));
   if (!outputs) {
-    throw new OutputsError("the lab's state holds resources but no outputs (an interrupted deploy?): finish it with `evallab up`, or remove it with `evallab down`");
+    throw new OutputsError(
+      "the lab's state holds resources but no outputs (an interrupted deploy?): finish it with `evallab up`, or remove it with `evallab down`",
+    );
   }
   return outputs;
 }

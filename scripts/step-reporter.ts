@@ -1,7 +1,8 @@
 // Progress a person can follow: on a terminal one spinner line with the current step and elapsed
 // time; elsewhere (CI, pipes) one plain line per finished step.
-import type { ProgressEvent } from "./cdktf-runner.ts";
+
 import { formatDuration } from "../eval/progress.ts";
+import type { ProgressEvent } from "./cdktf-runner.ts";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 

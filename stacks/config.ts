@@ -14,11 +14,7 @@ export const DATABRICKS_SKUS = ["premium", "trial"] as const;
 export const DEPLOYMENT_TYPES = ["Standard", "DataZoneStandard", "GlobalStandard"] as const;
 export type DeploymentType = (typeof DEPLOYMENT_TYPES)[number];
 export type DeploymentTypeSetting = DeploymentType | "auto";
-export const VERSION_UPGRADE_OPTIONS = [
-  "OnceNewDefaultVersionAvailable",
-  "OnceCurrentVersionExpired",
-  "NoAutoUpgrade",
-] as const;
+export const VERSION_UPGRADE_OPTIONS = ["OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"] as const;
 
 export const CONFIG_FILE = "lab.config.json";
 /** Git-ignored folder holding the lab's persisted choices (see `.gitignore`). */
@@ -90,7 +86,8 @@ const settingsSchema = z.strictObject({
     .superRefine((tags, ctx) => {
       const keys = Object.keys(tags);
       if (keys.length > 48) ctx.addIssue({ code: "custom", message: `${keys.length} tags: at most 48 (Azure allows 50; the lab adds lab and expires-at)` });
-      for (const k of keys.filter((k) => /[<>%&\\?/]/.test(k))) ctx.addIssue({ code: "custom", message: `tag name "${k}" holds one of < > % & \\ ? / (Azure refuses them)` });
+      for (const k of keys.filter((k) => /[<>%&\\?/]/.test(k)))
+        ctx.addIssue({ code: "custom", message: `tag name "${k}" holds one of < > % & \\ ? / (Azure refuses them)` });
       for (const k of keys.filter((k) => ["lab", "expires-at"].includes(k.toLowerCase()))) {
         ctx.addIssue({ code: "custom", message: `tag name "${k}" is the lab's own; choose another name` });
       }
@@ -104,7 +101,10 @@ const settingsSchema = z.strictObject({
   expiresIn: z
     .string()
     .regex(/^(off|\d+[mhd])$/, "must be a duration such as 90m, 8h or 2d, or off")
-    .refine((v) => v === "off" || (durationMs(v) >= 30 * 60_000 && durationMs(v) <= 30 * 86_400_000), "must be between 30m and 30d (the teardown checks every 15 minutes)"),
+    .refine(
+      (v) => v === "off" || (durationMs(v) >= 30 * 60_000 && durationMs(v) <= 30 * 86_400_000),
+      "must be between 30m and 30d (the teardown checks every 15 minutes)",
+    ),
 });
 
 /** "90m" / "8h" / "2d" → milliseconds. */
@@ -184,7 +184,10 @@ function fromEnvString(key: string, raw: string): unknown {
   if (NUMBER_KEYS.has(key)) return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
   if (key === "clusterLibraries" || key === "fallbackModels") {
     if (text.startsWith("[")) return parseJsonOr(text, raw);
-    return text.split(",").map((s) => s.trim()).filter(Boolean);
+    return text
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   if (key === "tags") {
     if (text.startsWith("{")) return parseJsonOr(text, raw);
@@ -382,9 +385,7 @@ export function loadConfig({ rootDir, env = process.env, persist = true }: LoadO
       const key = String(issue.path[0] ?? "");
       if (issue.code === "unrecognized_keys") {
         const keys = (issue as { keys: string[] }).keys;
-        problems.push(
-          `${CONFIG_FILE}: unknown setting(s) ${keys.map((k) => `"${k}"`).join(", ")}; known: ${SETTING_KEYS.join(", ")}`,
-        );
+        problems.push(`${CONFIG_FILE}: unknown setting(s) ${keys.map((k) => `"${k}"`).join(", ")}; known: ${SETTING_KEYS.join(", ")}`);
         continue;
       }
       const where = issue.path.join(".");

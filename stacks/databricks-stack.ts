@@ -1,4 +1,6 @@
 // Stack `lab-databricks`: inside the workspace — cluster, secret scope, MLflow experiment.
+
+import { join } from "node:path";
 import { DataDatabricksCurrentUser } from "@cdktf/provider-databricks/lib/data-databricks-current-user";
 import { MlflowExperiment } from "@cdktf/provider-databricks/lib/mlflow-experiment";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
@@ -7,7 +9,6 @@ import { SecretScope } from "@cdktf/provider-databricks/lib/secret-scope";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { LabConfig } from "./config.ts";
-import { join } from "node:path";
 import { LabNotebook } from "./constructs/lab-notebook.ts";
 import { SingleNodeCluster } from "./constructs/single-node-cluster.ts";
 import type { LabStack } from "./lab-stack.ts";
@@ -69,8 +70,7 @@ export class DatabricksStack extends TerraformStack {
       datasetFile: join(EVAL_DIR, "datasets", "lab-qa.jsonl"),
     });
 
-    const out = (name: string, value: string, description: string) =>
-      new TerraformOutput(this, name, { value, description });
+    const out = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
     out("cluster_id", this.cluster.cluster.id, "Single-node cluster id");
     out("cluster_url", this.cluster.cluster.url, "Cluster page");
     out("experiment_id", this.experiment.id, "MLflow experiment id");

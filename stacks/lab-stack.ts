@@ -63,8 +63,7 @@ export class LabStack extends TerraformStack {
     });
     this.workspaceUrl = `https://${this.workspace.workspaceUrl}`;
 
-    const out = (name: string, value: string, description: string, sensitive = false) =>
-      new TerraformOutput(this, name, { value, description, sensitive });
+    const out = (name: string, value: string, description: string, sensitive = false) => new TerraformOutput(this, name, { value, description, sensitive });
     out("openai_endpoint", this.openai.openaiEndpoint, "Azure OpenAI endpoint");
     out("openai_deployment", this.openai.deployment.name, "Chat model deployment name");
     out("openai_model", `${config.model} ${config.modelVersion} ${config.deploymentType}`, "Deployed model, version and deployment type");

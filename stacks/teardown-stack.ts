@@ -23,11 +23,7 @@ import { CHECK_DEADLINE, TRIGGER_NAME, teardownAction, teardownTrigger } from ".
 
 export { TEARDOWN_STACK } from "./stack-names.ts";
 
-export const DELETER_ACTIONS = [
-  "Microsoft.Resources/subscriptions/resourceGroups/read",
-  "Microsoft.Resources/subscriptions/resourceGroups/delete",
-  "*/delete",
-];
+export const DELETER_ACTIONS = ["Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Resources/subscriptions/resourceGroups/delete", "*/delete"];
 // Never locks or role assignments: a lock must stop the teardown (visibly), not be removed by it.
 // Deleting a group that holds role assignments needs no Authorization rights (as for the built-in
 // Contributor, whose notActions exclude Microsoft.Authorization deletes and writes).

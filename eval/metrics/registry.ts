@@ -1,7 +1,8 @@
 // The metrics `evallab eval` knows, in MLflow's question-answering order, and how to pick them.
+
+import { exactMatchMetric } from "./exact-match.ts";
 import type { Readability } from "./readability/index.ts";
 import { ariMetric, fleschKincaidMetric } from "./readability-metrics.ts";
-import { exactMatchMetric } from "./exact-match.ts";
 import { tokenCountMetric } from "./token-count.ts";
 import { type LabelScorer, toxicityMetric } from "./toxicity.ts";
 import type { Metric } from "./types.ts";
@@ -15,7 +16,10 @@ export class MetricSelectionError extends Error {}
 /** Parse `--metrics a,b,c`; unknown names fail with the known list. */
 export function parseMetricNames(csv: string | undefined): MetricName[] {
   if (csv === undefined) return [...QA_METRICS];
-  const names = csv.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = csv
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(QA_METRICS as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
     throw new MetricSelectionError(

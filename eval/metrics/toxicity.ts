@@ -33,12 +33,7 @@ export function toxicityMetric(scorer: LabelScorer): Metric {
       }
       return out;
     },
-    aggregate: (scores) =>
-      standardAggregates(
-        "toxicity",
-        present(scores),
-        (s) => ({ ratio: s.filter((x) => x >= 0.5).length / s.length }),
-      ),
+    aggregate: (scores) => standardAggregates("toxicity", present(scores), (s) => ({ ratio: s.filter((x) => x >= 0.5).length / s.length })),
   };
 }
 

@@ -2,7 +2,7 @@
 // sent to an Azure OpenAI chat deployment. Every failure is classified for the scheduler.
 // The SDKs load on first use: scoring an answer column (--predictions) never pays for them.
 import type { APIError as APIErrorType } from "openai";
-import { V1_API, isReasoningModel } from "./model-family.ts";
+import { isReasoningModel, V1_API } from "./model-family.ts";
 import { type RateBudget, rateBudget, retryAfterMs } from "./retry-headers.ts";
 
 type OpenAiModule = typeof import("openai");
@@ -63,9 +63,7 @@ export class SetupError extends Error {
 
 export function checkSettings(s: Partial<ModelSettings>): asserts s is ModelSettings {
   if (!s.endpoint) {
-    throw new SetupError(
-      "No Azure OpenAI endpoint: set AZURE_OPENAI_ENDPOINT or pass --endpoint (after `evallab up`, `evallab lab` passes it for you).",
-    );
+    throw new SetupError("No Azure OpenAI endpoint: set AZURE_OPENAI_ENDPOINT or pass --endpoint (after `evallab up`, `evallab lab` passes it for you).");
   }
   let url: URL;
   try {
@@ -104,7 +102,8 @@ function errorCode(body: unknown): string | undefined {
  * Errors that mean "this endpoint is not there" (no such host, nothing listening, a TLS certificate that
  * does not match): before any answer arrived they are a setup error, not something to retry per row.
  */
-const UNREACHABLE = /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|ERR_SSL_)/;
+const UNREACHABLE =
+  /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|ERR_SSL_)/;
 
 /** The first `code` along an error's cause chain (fetch wraps the socket error). */
 function causeCode(e: unknown): string | undefined {

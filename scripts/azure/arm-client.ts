@@ -1,7 +1,7 @@
 // A thin Azure Resource Manager REST client: api-version per call, nextLink paging, ARM error bodies,
 // Retry-After on 429/5xx, and long-running operations (202 + Location / Azure-AsyncOperation).
 import { errorBody } from "../error-body.ts";
-import { ARM_SCOPE, type TokenSource, armEndpoint, tokenSource } from "./credentials.ts";
+import { ARM_SCOPE, armEndpoint, type TokenSource, tokenSource } from "./credentials.ts";
 
 export class ArmError extends Error {
   constructor(

@@ -15,7 +15,11 @@ export function tokenSource(env: NodeJS.ProcessEnv): TokenSource {
   return async (scope) => {
     if (!credential) {
       // Terraform's ARM_* service-principal variables are honoured as the AZURE_* ones identity reads.
-      for (const [from, to] of [["ARM_CLIENT_ID", "AZURE_CLIENT_ID"], ["ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET"], ["ARM_TENANT_ID", "AZURE_TENANT_ID"]]) {
+      for (const [from, to] of [
+        ["ARM_CLIENT_ID", "AZURE_CLIENT_ID"],
+        ["ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET"],
+        ["ARM_TENANT_ID", "AZURE_TENANT_ID"],
+      ]) {
         if (env[from] && !env[to]) process.env[to] = env[from];
       }
       const { DefaultAzureCredential } = await import("@azure/identity");

@@ -1,5 +1,5 @@
 // What every subcommand shares: its shape, the process streams it writes to, exit codes, flag parsing.
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 export const EXIT = { ok: 0, failedRows: 1, usage: 2, setup: 2, remains: 1 } as const;
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { METRICS_FILE } from "../../eval/report.ts";
 import { table } from "../format.ts";
-import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
 
 const HELP = `usage: evallab compare DIR_A DIR_B [--json]
 
@@ -50,7 +50,12 @@ export const compareCommand: Command = {
       if (values.json) io.out(JSON.stringify(rows, null, 2));
       else {
         io.out(`A: ${dirA}\nB: ${dirB}\n`);
-        io.out(table(["metric", "A", "B", "B − A"], rows.map((r) => [r.metric, fmt(r.a), fmt(r.b), r.diff === null ? "—" : r.diff.toExponential(2)])));
+        io.out(
+          table(
+            ["metric", "A", "B", "B − A"],
+            rows.map((r) => [r.metric, fmt(r.a), fmt(r.b), r.diff === null ? "—" : r.diff.toExponential(2)]),
+          ),
+        );
       }
       return EXIT.ok;
     } catch (e) {

@@ -1,20 +1,20 @@
 // `evallab down`: destroy lab-databricks, then lab, then prove through ARM that nothing is left —
 // the resource group, the workspace's managed group, and any soft-deleted OpenAI account (purged).
 import { existsSync, rmSync } from "node:fs";
+import { choicesPath, clearChoices, LAB_REGIONS, type LabConfig, type LabRegion, writeChoices } from "../../stacks/config.ts";
 import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
-import { LAB_REGIONS, type LabConfig, type LabRegion, choicesPath, clearChoices, writeChoices } from "../../stacks/config.ts";
 import { removeState, stackDeployed, statePath, stateResources } from "../../stacks/terraform-state.ts";
 import { API } from "../azure/api-versions.ts";
-import { interruptedError } from "../interrupted.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { translateDeployError } from "../deploy-errors.ts";
+import { interruptedError } from "../interrupted.ts";
 import { logPath } from "../lab-state.ts";
-import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { withLock } from "../lock.ts";
+import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
 import { azure, labConfig, terraformEnv } from "./lab-context.ts";
-import { UpFailed, reportLifecycleError } from "./up.ts";
+import { reportLifecycleError, UpFailed } from "./up.ts";
 
 const HELP = `usage: evallab down [--json]
 
@@ -89,7 +89,10 @@ async function removeTeardownRoles(facts: AzureFacts, config: LabConfig, removed
         await facts.deleteById(def.id, API.authorization);
         removed.push(`custom role ${roleName} and its assignments`);
       } catch (e) {
-        remaining.push({ what: `custom role ${roleName} (${(e as Error).message})`, command: `az role assignment delete --role ${roleName} && az role definition delete --name ${roleName}` });
+        remaining.push({
+          what: `custom role ${roleName} (${(e as Error).message})`,
+          command: `az role assignment delete --role ${roleName} && az role definition delete --name ${roleName}`,
+        });
       }
     }
   }
@@ -140,7 +143,10 @@ export async function labDown(io: Io): Promise<DownReport> {
   const { facts, subscriptionId: sub } = azure(io);
   const config = await locateLab(io, facts, sub);
   if (!config) {
-    return { removed: [`nothing: no lab state in this folder, and no resource group tagged lab=${labConfig(io, false).prefix} in subscription ${sub}`], remaining: [] };
+    return {
+      removed: [`nothing: no lab state in this folder, and no resource group tagged lab=${labConfig(io, false).prefix} in subscription ${sub}`],
+      remaining: [],
+    };
   }
   const env = terraformEnv(io);
   const logFile = logPath(io.cwd, "down");

@@ -1,28 +1,28 @@
 // `evallab eval`: MLflow's question-answering evaluation of an Azure OpenAI deployment.
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { DEFAULTS, type LabConfig } from "../../stacks/config.ts";
+import { PREDICTIONS_FILE } from "../../eval/checkpoint.ts";
 import { DataError } from "../../eval/data/readers.ts";
 import { Readability } from "../../eval/metrics/readability/index.ts";
-import { type MetricName, MetricSelectionError, QA_METRICS, parseMetricNames } from "../../eval/metrics/registry.ts";
+import { type MetricName, MetricSelectionError, parseMetricNames, QA_METRICS } from "../../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
 import { DATED_GA_API, defaultApiVersion } from "../../eval/model/model-family.ts";
-import { PREDICTIONS_FILE } from "../../eval/checkpoint.ts";
-import { RUN_OPTIONS_FILE, type RunOptions, differences, readRunOptions, sha256File } from "../../eval/run-options.ts";
-import { SYSTEM_PROMPT, SetupError, createAsk } from "../../eval/model/openai-qa.ts";
+import { createAsk, SetupError, SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
+import { formatMetrics, formatSummary } from "../../eval/report.ts";
+import { type EvalResult, runEvaluation } from "../../eval/run.ts";
+import { differences, RUN_OPTIONS_FILE, type RunOptions, readRunOptions, sha256File } from "../../eval/run-options.ts";
+import { DEFAULTS, type LabConfig } from "../../stacks/config.ts";
+import { OutputsError } from "../cdktf-runner.ts";
+import { DatabricksError } from "../databricks/client.ts";
+import { ClusterWaitError } from "../databricks/cluster.ts";
+import { evaluateOnDatabricks, RemoteEvalError } from "../databricks/remote-eval.ts";
+import { EXIT_INTERRUPTED } from "../interrupted.ts";
+import { labOutputs } from "../lab-state.ts";
 import { MlflowError } from "../mlflow/client.ts";
 import { logEvaluation } from "../mlflow/log-run.ts";
 import { resolveMlflowTarget } from "../mlflow/target.ts";
-import { formatMetrics, formatSummary } from "../../eval/report.ts";
-import { DatabricksError } from "../databricks/client.ts";
-import { ClusterWaitError } from "../databricks/cluster.ts";
-import { RemoteEvalError, evaluateOnDatabricks } from "../databricks/remote-eval.ts";
-import { OutputsError } from "../cdktf-runner.ts";
-import { EXIT_INTERRUPTED } from "../interrupted.ts";
-import { labOutputs } from "../lab-state.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type EvalResult, runEvaluation } from "../../eval/run.ts";
-import { type Command, EXIT, type Io, UsageError, parseCommand, positiveInt } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand, positiveInt, UsageError } from "./command.ts";
 import { LabSetupError, labConfig } from "./lab-context.ts";
 
 export const BUNDLED_DATASET = resolve(import.meta.dirname, "..", "..", "eval", "datasets", "lab-qa.jsonl");
@@ -109,7 +109,11 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
     return { ...saved, saved, outDir: resumeDir };
   }
   const data = given.data ?? BUNDLED_DATASET;
-  const columns = { inputs: given.columns?.inputs ?? "inputs", targets: given.columns?.targets ?? (given.data ? undefined : "ground_truth"), predictions: given.columns?.predictions };
+  const columns = {
+    inputs: given.columns?.inputs ?? "inputs",
+    targets: given.columns?.targets ?? (given.data ? undefined : "ground_truth"),
+    predictions: given.columns?.predictions,
+  };
   const endpoint = given.endpoint ?? io.env.AZURE_OPENAI_ENDPOINT;
   // The lab's settings only fill what nothing else gave; with an endpoint given, a broken lab.config.json is not this run's problem.
   let lab: LabConfig | undefined | null = null;
@@ -133,7 +137,9 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
     metrics: given.metrics ?? parseMetricNames(undefined),
     deployment,
     endpoint,
-    apiVersion: staticRun ? undefined : (given.apiVersion ?? io.env.AZURE_OPENAI_API_VERSION ?? labSettings()?.apiVersion ?? defaultApiVersion(deployment ?? "")),
+    apiVersion: staticRun
+      ? undefined
+      : (given.apiVersion ?? io.env.AZURE_OPENAI_API_VERSION ?? labSettings()?.apiVersion ?? defaultApiVersion(deployment ?? "")),
     // The lab knows what its deployment runs; an explicit deployment is taken as the model's name.
     model: staticRun || given.deployment || io.env.AZURE_OPENAI_DEPLOYMENT ? undefined : labSettings()?.model,
     maxTokens: given.maxTokens,
@@ -169,7 +175,10 @@ function onInterrupt(io: Io) {
 /** The key from standard input: its first line, trimmed; an empty one is a usage error. */
 async function readKey(io: Io): Promise<string> {
   const key = ((await io.readStdin?.()) ?? "").split(/\r?\n/)[0].trim();
-  if (!key) throw new UsageError("evallab eval: --api-key-stdin read no key from standard input; pipe it in, e.g. `printenv AZURE_OPENAI_API_KEY | evallab eval --api-key-stdin`");
+  if (!key)
+    throw new UsageError(
+      "evallab eval: --api-key-stdin read no key from standard input; pipe it in, e.g. `printenv AZURE_OPENAI_API_KEY | evallab eval --api-key-stdin`",
+    );
   return key;
 }
 
@@ -192,7 +201,9 @@ async function logToMlflow(io: Io, outDir: string, params: Record<string, string
     return true;
   } catch (e) {
     if (!(e instanceof MlflowError || e instanceof DatabricksError || e instanceof OutputsError)) throw e;
-    io.err(`error: could not log to MLflow (${e.message}). The results are safe in ${outDir}; log them later with: evallab eval --resume ${outDir} --mlflow (and the same options)`);
+    io.err(
+      `error: could not log to MLflow (${e.message}). The results are safe in ${outDir}; log them later with: evallab eval --resume ${outDir} --mlflow (and the same options)`,
+    );
     return false;
   }
 }
@@ -226,27 +237,33 @@ async function evalOnDatabricks(
 export const evalCommand: Command = {
   async run(argv: string[], io: Io): Promise<number> {
     try {
-      const parsed = parseCommand("eval", argv, {
-        data: { type: "string" },
-        "inputs-column": { type: "string" },
-        targets: { type: "string" },
-        predictions: { type: "string" },
-        endpoint: { type: "string" },
-        "api-key": { type: "string" },
-        "api-key-stdin": { type: "boolean" },
-        "api-version": { type: "string" },
-        deployment: { type: "string" },
-        "max-concurrency": { type: "string" },
-        "max-tokens": { type: "string" },
-        metrics: { type: "string" },
-        "toxicity-model": { type: "string" },
-        out: { type: "string" },
-        resume: { type: "string" },
-        json: { type: "boolean" },
-        quiet: { type: "boolean" },
-        on: { type: "string" },
-        mlflow: { type: "boolean" },
-      }, io, HELP);
+      const parsed = parseCommand(
+        "eval",
+        argv,
+        {
+          data: { type: "string" },
+          "inputs-column": { type: "string" },
+          targets: { type: "string" },
+          predictions: { type: "string" },
+          endpoint: { type: "string" },
+          "api-key": { type: "string" },
+          "api-key-stdin": { type: "boolean" },
+          "api-version": { type: "string" },
+          deployment: { type: "string" },
+          "max-concurrency": { type: "string" },
+          "max-tokens": { type: "string" },
+          metrics: { type: "string" },
+          "toxicity-model": { type: "string" },
+          out: { type: "string" },
+          resume: { type: "string" },
+          json: { type: "boolean" },
+          quiet: { type: "boolean" },
+          on: { type: "string" },
+          mlflow: { type: "boolean" },
+        },
+        io,
+        HELP,
+      );
       if (!parsed) return EXIT.ok;
       const { values } = parsed;
       if (values.out && values.resume && resolve(values.out) !== resolve(values.resume)) {
@@ -255,7 +272,9 @@ export const evalCommand: Command = {
 
       if (values["api-key"] !== undefined && values["api-key-stdin"]) throw new UsageError("evallab eval: give the key once: --api-key or --api-key-stdin");
       if (values["api-key"] !== undefined) {
-        io.err("warning: --api-key puts the key in the process list, where other users of this machine can read it; prefer AZURE_OPENAI_API_KEY or --api-key-stdin");
+        io.err(
+          "warning: --api-key puts the key in the process list, where other users of this machine can read it; prefer AZURE_OPENAI_API_KEY or --api-key-stdin",
+        );
       }
       const stdinKey = values["api-key-stdin"] ? await readKey(io) : undefined;
       const o = await runOptionsOf(io, values);
@@ -269,7 +288,14 @@ export const evalCommand: Command = {
       if (where !== "local" && where !== "databricks") throw new UsageError(`evallab eval: --on must be local or databricks, got "${where}"`);
       if (where === "databricks") {
         if (values.predictions) throw new UsageError("evallab eval: --predictions scores locally; drop --on databricks");
-        return await evalOnDatabricks(io, { data: values.data ? data : undefined, inputs: o.columns.inputs, targets, outDir, json: values.json, quiet: values.quiet });
+        return await evalOnDatabricks(io, {
+          data: values.data ? data : undefined,
+          inputs: o.columns.inputs,
+          targets,
+          outDir,
+          json: values.json,
+          quiet: values.quiet,
+        });
       }
 
       const interrupt = onInterrupt(io);

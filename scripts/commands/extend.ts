@@ -1,7 +1,8 @@
 // `evallab extend 2h`: move the teardown's deadline — the lab-teardown stack's parameter and the
 // lab's `expires-at` tags — and nothing else: no other stack is applied.
+
+import { durationMs, isoSeconds, type LabConfig, writeChoices } from "../../stacks/config.ts";
 import { TEARDOWN_STACK } from "../../stacks/stack-names.ts";
-import { type LabConfig, durationMs, isoSeconds, writeChoices } from "../../stacks/config.ts";
 import { labDeployed } from "../../stacks/terraform-state.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { interruptedError } from "../interrupted.ts";
@@ -9,9 +10,9 @@ import { logPath } from "../lab-state.ts";
 import { withLock } from "../lock.ts";
 import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
 import { azure, labConfig, terraformEnv } from "./lab-context.ts";
-import { UpFailed, reportLifecycleError } from "./up.ts";
+import { reportLifecycleError, UpFailed } from "./up.ts";
 
 const HELP = `usage: evallab extend DURATION
 
@@ -33,7 +34,8 @@ async function retag(facts: AzureFacts, config: LabConfig, sub: string, deadline
 async function extend(io: Io, by: number): Promise<string> {
   const config = labConfig(io, false);
   if (!config.deadline) throw new UsageError("evallab extend: this lab has no teardown (expiresIn: off); nothing to extend");
-  if (!labDeployed(io.cwd)) throw new UsageError("evallab extend: no lab is deployed from this folder (its Terraform state holds no resources); `evallab up` sets a fresh deadline");
+  if (!labDeployed(io.cwd))
+    throw new UsageError("evallab extend: no lab is deployed from this folder (its Terraform state holds no resources); `evallab up` sets a fresh deadline");
   const deadline = isoSeconds(Math.max(Date.now(), Date.parse(config.deadline)) + by);
   writeChoices(io.cwd, { deadline });
   const logFile = logPath(io.cwd, "extend");

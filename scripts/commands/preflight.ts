@@ -4,12 +4,12 @@ import { labDeployed } from "../../stacks/terraform-state.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
 import { MARK, table } from "../format.ts";
-import { type PreflightReport, runChecks } from "../preflight/checks.ts";
-import { type ModelDecision, type ModelRef, alternativesText } from "../preflight/model-choice.ts";
-import { chooseRegion } from "../preflight/region.ts";
 import { LockedError, withLock } from "../lock.ts";
-import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
-import { LabSetupError, azure, labConfig } from "./lab-context.ts";
+import { type PreflightReport, runChecks } from "../preflight/checks.ts";
+import { alternativesText, type ModelDecision, type ModelRef } from "../preflight/model-choice.ts";
+import { chooseRegion } from "../preflight/region.ts";
+import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
+import { azure, LabSetupError, labConfig } from "./lab-context.ts";
 
 const HELP = `usage: evallab preflight [--fix] [--json]
 
@@ -83,7 +83,12 @@ export async function preflight(io: Io, config: LabConfig, fix: boolean): Promis
 
 /** The checks as a table (what `up` shows when preflight stops it). */
 export function renderChecks(report: PreflightReport): string {
-  const rows = report.results.map((r) => [MARK[r.status], r.check, r.region ?? "", r.status === "pass" ? r.detail : `${r.detail}${r.fix ? ` — fix: ${r.fix}` : ""}`]);
+  const rows = report.results.map((r) => [
+    MARK[r.status],
+    r.check,
+    r.region ?? "",
+    r.status === "pass" ? r.detail : `${r.detail}${r.fix ? ` — fix: ${r.fix}` : ""}`,
+  ]);
   return [`subscription ${report.subscriptionId}`, table(["", "check", "region", "detail"], rows)].join("\n");
 }
 
@@ -106,7 +111,14 @@ export const preflightCommand: Command = {
       // Nothing is written while loading: preflight saves its decisions only when every check passes.
       const outcome = await withLock(io.cwd, "preflight", () => preflight(io, labConfig(io, false), Boolean(values.fix)));
       if (outcome.substituted) io.err(`note: ${outcome.substituted}`);
-      const json = { ...outcome.report, region: outcome.region ?? null, chosenModel: outcome.model ?? null, substituted: outcome.substituted ?? null, error: outcome.error ?? null, fix: outcome.fix ?? null };
+      const json = {
+        ...outcome.report,
+        region: outcome.region ?? null,
+        chosenModel: outcome.model ?? null,
+        substituted: outcome.substituted ?? null,
+        error: outcome.error ?? null,
+        fix: outcome.fix ?? null,
+      };
       io.out(values.json ? JSON.stringify(json, null, 2) : renderPreflight(outcome));
       return outcome.error ? EXIT.remains : EXIT.ok;
     } catch (e) {

@@ -1,15 +1,16 @@
 // `evallab status`: is the lab deployed, where, since when, is the cluster running, what has it cost.
+
+import { formatDuration } from "../../eval/progress.ts";
+import type { LabConfig } from "../../stacks/config.ts";
 import { readChoices } from "../../stacks/config.ts";
+import { TEARDOWN_STACK } from "../../stacks/stack-names.ts";
+import { stackDeployed } from "../../stacks/terraform-state.ts";
 import { formatUsd, hourlyCost } from "../cost.ts";
 import { DatabricksClient } from "../databricks/client.ts";
 import { getCluster } from "../databricks/cluster.ts";
 import { labOutputs } from "../lab-state.ts";
-import { formatDuration } from "../../eval/progress.ts";
 import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
 import { azure, labConfig } from "./lab-context.ts";
-import type { LabConfig } from "../../stacks/config.ts";
-import { stackDeployed } from "../../stacks/terraform-state.ts";
-import { TEARDOWN_STACK } from "../../stacks/stack-names.ts";
 import { reportLifecycleError } from "./up.ts";
 
 const HELP = `usage: evallab status [--json]

@@ -1,21 +1,21 @@
 // `evallab up`: preflight, deploy both stacks through the cdktf CLI, wait for the cluster and its
 // libraries, then say where everything is, what it costs and how to remove it.
-import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
+
 import { durationMs, isoSeconds, writeChoices } from "../../stacks/config.ts";
-import { labDeployed } from "../../stacks/terraform-state.ts";
+import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
+import { labDeployed, StateError } from "../../stacks/terraform-state.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError, subscriptionId } from "../azure/credentials.ts";
 import { OutputsError, runCdktf } from "../cdktf-runner.ts";
-import { StateError } from "../../stacks/terraform-state.ts";
 import { formatUsd, hourlyCost } from "../cost.ts";
 import { DatabricksClient, DatabricksError } from "../databricks/client.ts";
 import { ClusterWaitError, waitForCluster } from "../databricks/cluster.ts";
 import { translateDeployError } from "../deploy-errors.ts";
-import { type LabOutputs, labOutputs, logPath } from "../lab-state.ts";
 import { InterruptedError, interruptedError } from "../interrupted.ts";
+import { type LabOutputs, labOutputs, logPath } from "../lab-state.ts";
 import { LockedError, withLock } from "../lock.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, type Io, UsageError, parseCommand } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
 import { LabSetupError, labConfig, terraformEnv } from "./lab-context.ts";
 import { preflight, renderChecks } from "./preflight.ts";
 

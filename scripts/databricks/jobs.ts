@@ -47,8 +47,7 @@ export async function submitNotebookRun(db: DatabricksClient, run: NotebookRun):
 }
 
 export const getRun = (db: DatabricksClient, runId: number) => db.get<RunInfo>("/api/2.2/jobs/runs/get", { run_id: String(runId) });
-export const getRunOutput = (db: DatabricksClient, taskRunId: number) =>
-  db.get<RunOutput>("/api/2.2/jobs/runs/get-output", { run_id: String(taskRunId) });
+export const getRunOutput = (db: DatabricksClient, taskRunId: number) => db.get<RunOutput>("/api/2.2/jobs/runs/get-output", { run_id: String(taskRunId) });
 
 const FINAL = new Set(["TERMINATED", "SKIPPED", "INTERNAL_ERROR"]);
 

@@ -87,7 +87,11 @@ export class MlflowClient {
     }
     const m = /^mlflow-artifacts:(?:\/\/[^/]+)?\/(.*)$/.exec(artifactUri);
     if (!m) {
-      throw new MlflowError(0, "UNSUPPORTED_ARTIFACT_STORE", `the server stores artifacts at ${artifactUri}; start it with artifact serving (mlflow server --serve-artifacts)`);
+      throw new MlflowError(
+        0,
+        "UNSUPPORTED_ARTIFACT_STORE",
+        `the server stores artifacts at ${artifactUri}; start it with artifact serving (mlflow server --serve-artifacts)`,
+      );
     }
     const url = `${this.target.host}/api/2.0/mlflow-artifacts/artifacts/${m[1].replace(/\/+$/, "")}/${encodeURIComponent(name)}`;
     const put = await fetch(url, { method: "PUT", headers: await this.target.headers(), body: content });

@@ -16,7 +16,6 @@ export interface LogRequest {
   tags?: Record<string, string>;
 }
 
-
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

@@ -1,6 +1,7 @@
 // What ARM reports that preflight judges: typed reads of subscriptions, providers, models, quotas, SKUs.
-import type { ArmClient } from "../azure/arm-client.ts";
+
 import { API } from "../azure/api-versions.ts";
+import type { ArmClient } from "../azure/arm-client.ts";
 
 export interface Subscription {
   subscriptionId: string;
@@ -68,10 +69,8 @@ export const azureFacts = (arm: ArmClient, subscriptionId: string) => ({
   subscription: () => arm.get<Subscription>(sub(subscriptionId), API.subscriptions),
   provider: (ns: string) => arm.get<{ namespace: string; registrationState: string }>(`${sub(subscriptionId)}/providers/${ns}`, API.providers),
   registerProvider: (ns: string) => arm.post<{ registrationState?: string }>(`${sub(subscriptionId)}/providers/${ns}/register`, API.providers),
-  models: (region: string) =>
-    arm.list<AccountModel>(`${sub(subscriptionId)}/providers/Microsoft.CognitiveServices/locations/${region}/models`, API.cognitive),
-  openAiUsages: (region: string) =>
-    arm.list<Usage>(`${sub(subscriptionId)}/providers/Microsoft.CognitiveServices/locations/${region}/usages`, API.cognitive),
+  models: (region: string) => arm.list<AccountModel>(`${sub(subscriptionId)}/providers/Microsoft.CognitiveServices/locations/${region}/models`, API.cognitive),
+  openAiUsages: (region: string) => arm.list<Usage>(`${sub(subscriptionId)}/providers/Microsoft.CognitiveServices/locations/${region}/usages`, API.cognitive),
   computeUsages: (region: string) => arm.list<Usage>(`${sub(subscriptionId)}/providers/Microsoft.Compute/locations/${region}/usages`, API.computeUsages),
   computeSkus: (region: string) =>
     arm.list<ComputeSku>(`${sub(subscriptionId)}/providers/Microsoft.Compute/skus`, API.computeSkus, { $filter: `location eq '${region}'` }),
@@ -89,15 +88,21 @@ export const azureFacts = (arm: ArmClient, subscriptionId: string) => ({
   mergeTags: (scopeId: string, tags: Record<string, string>) =>
     arm.patch(`${scopeId}/providers/Microsoft.Resources/tags/default`, API.tags, { operation: "Merge", properties: { tags } }),
   customRoles: (roleName: string) =>
-    arm.list<RoleDefinition>(`${sub(subscriptionId)}/providers/Microsoft.Authorization/roleDefinitions`, API.authorization, { $filter: `roleName eq '${roleName}'` }),
+    arm.list<RoleDefinition>(`${sub(subscriptionId)}/providers/Microsoft.Authorization/roleDefinitions`, API.authorization, {
+      $filter: `roleName eq '${roleName}'`,
+    }),
   roleAssignments: () => arm.list<RoleAssignment>(`${sub(subscriptionId)}/providers/Microsoft.Authorization/roleAssignments`, API.authorization),
   deleteById: (id: string, apiVersion: string) => arm.delete(id, apiVersion),
   /** The newest run of a Logic App (its run history, newest first). */
   lastWorkflowRun: async (group: string, workflow: string) =>
     (
-      await arm.get<{ value?: WorkflowRun[] }>(`${sub(subscriptionId)}/resourceGroups/${group}/providers/Microsoft.Logic/workflows/${workflow}/runs`, API.logic, {
-        $top: "1",
-      })
+      await arm.get<{ value?: WorkflowRun[] }>(
+        `${sub(subscriptionId)}/resourceGroups/${group}/providers/Microsoft.Logic/workflows/${workflow}/runs`,
+        API.logic,
+        {
+          $top: "1",
+        },
+      )
     ).value?.[0],
 });
 

@@ -4,7 +4,7 @@ import { LAB_REGIONS } from "../../stacks/config.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
 import type { AzureFacts, ComputeSku, Usage } from "./azure-facts.ts";
-import { type ModelDecision, type ModelRef, type Offer, type RegionCatalog, offerIn, resolveModel } from "./model-choice.ts";
+import { type ModelDecision, type ModelRef, type Offer, offerIn, type RegionCatalog, resolveModel } from "./model-choice.ts";
 
 export type Status = "pass" | "warn" | "fail";
 
@@ -71,7 +71,15 @@ function modelChecks(f: RegionFacts, ref: ModelRef, config: LabConfig, today: nu
   const o = offerIn(f, ref, config.deploymentTypeSetting, config.capacity, today);
   const label = `${ref.name} ${ref.version}`;
   if (!o.deployable) {
-    return [{ check: "model", region: f.region, status: "fail", detail: `${label}: ${o.reason}`, fix: "choose another model (LAB_MODEL, LAB_MODEL_VERSION) or region (LAB_REGION)" }];
+    return [
+      {
+        check: "model",
+        region: f.region,
+        status: "fail",
+        detail: `${label}: ${o.reason}`,
+        fix: "choose another model (LAB_MODEL, LAB_MODEL_VERSION) or region (LAB_REGION)",
+      },
+    ];
   }
   const q = (o.pick ?? o.short) as Offer;
   return [
@@ -139,7 +147,12 @@ export async function runChecks(facts: AzureFacts, subscriptionId: string, confi
       check: "provider",
       status: state === "Registered" ? "pass" : state === "Registering" ? "warn" : "fail",
       detail: `${ns} is ${state}`,
-      fix: state === "Registered" ? undefined : state === "Registering" ? "registration is under way; it takes a few minutes" : "run `evallab preflight --fix` to register it",
+      fix:
+        state === "Registered"
+          ? undefined
+          : state === "Registering"
+            ? "registration is under way; it takes a few minutes"
+            : "run `evallab preflight --fix` to register it",
     });
   }
 

@@ -182,7 +182,5 @@ export function resolveModel(cats: RegionCatalog[], req: ModelRequest, today: nu
 
 /** `LAB_MODEL=… LAB_MODEL_VERSION=…` for each alternative, with where and how it deploys. */
 export function alternativesText(d: ModelDecision): string {
-  return d.alternatives
-    .map((a) => `LAB_MODEL=${a.name} LAB_MODEL_VERSION=${a.version} (${a.types.join("/")} in ${a.regions.join(", ")})`)
-    .join("; or ");
+  return d.alternatives.map((a) => `LAB_MODEL=${a.name} LAB_MODEL_VERSION=${a.version} (${a.types.join("/")} in ${a.regions.join(", ")})`).join("; or ");
 }

@@ -95,10 +95,24 @@ export function teardownAction(t: TeardownTargets) {
             expression: { and: [isGone("Get_deleted_account"), isGone("Get_managed_group")] },
             runAfter: { Until_managed_group_gone: WHATEVER },
             actions: { Delete_teardown_group: http("DELETE", own, API.resourceGroups) },
-            else: { actions: { Stop_lab_leftovers: stop("LabLeftovers", "The soft-deleted OpenAI account or the Databricks managed resource group is still there; the next run tries again.") } },
+            else: {
+              actions: {
+                Stop_lab_leftovers: stop(
+                  "LabLeftovers",
+                  "The soft-deleted OpenAI account or the Databricks managed resource group is still there; the next run tries again.",
+                ),
+              },
+            },
           },
         },
-        else: { actions: { Stop_lab_group_still_there: stop("LabGroupStillThere", "The lab's resource group is still there (a lock, a policy, or a slow delete); the next run tries again.") } },
+        else: {
+          actions: {
+            Stop_lab_group_still_there: stop(
+              "LabGroupStillThere",
+              "The lab's resource group is still there (a lock, a policy, or a slow delete); the next run tries again.",
+            ),
+          },
+        },
       },
     },
     else: { actions: {} },

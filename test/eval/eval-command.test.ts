@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Readability } from "../../eval/metrics/readability/index.ts";
 import { countTokens } from "../../eval/metrics/token-count.ts";
 import { SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
-import { FakeAzureOpenAI, defaultAnswer } from "../fakes/azure-openai.ts";
+import { defaultAnswer, FakeAzureOpenAI } from "../fakes/azure-openai.ts";
 import { runCli } from "../helpers/cli.ts";
-import { READABILITY_ENV, fakeEnv } from "../helpers/eval-env.ts";
+import { fakeEnv, READABILITY_ENV } from "../helpers/eval-env.ts";
 import { NEVER_CREATED, tempDir } from "../helpers/tmp.ts";
 
 const fakes: FakeAzureOpenAI[] = [];
@@ -71,14 +71,7 @@ describe("evallab eval: the lab's two rows end to end", () => {
     });
 
     const table = readJson(join(out, "eval_results_table.json"));
-    expect(table.columns).toEqual([
-      "inputs",
-      "ground_truth",
-      "outputs",
-      "token_count",
-      "flesch_kincaid_grade_level/v1/score",
-      "ari_grade_level/v1/score",
-    ]);
+    expect(table.columns).toEqual(["inputs", "ground_truth", "outputs", "token_count", "flesch_kincaid_grade_level/v1/score", "ari_grade_level/v1/score"]);
     expect(table.data.map((row: unknown[]) => row[0])).toEqual(["What is MLflow?", "What is Spark?"]);
     expect(table.data[0][1]).toMatch(/^MLflow is an open-source platform/);
     expect(table.data.map((row: unknown[]) => row[2])).toEqual(answers);
@@ -134,9 +127,7 @@ describe("faults", () => {
     const table = readJson(join(out, "eval_results_table.json"));
     expect(table.data[0].slice(1)).toEqual([null, null, null]);
     expect(table.data[1].slice(1)).toEqual([null, null, null]);
-    expect(readJson(join(out, "metrics.json"))["flesch_kincaid_grade_level/v1/mean"]).toBe(
-      readability.fleschKincaid(defaultAnswer("What is MLflow?")),
-    );
+    expect(readJson(join(out, "metrics.json"))["flesch_kincaid_grade_level/v1/mean"]).toBe(readability.fleschKincaid(defaultAnswer("What is MLflow?")));
   });
 
   it("stops at once on a wrong key, says which setting to fix, and does not retry", async () => {
@@ -187,10 +178,10 @@ describe("static dataset mode (--predictions)", () => {
       { q: "b", answer: "Photosynthesis converts light into chemical energy.", truth: "no" },
     ]);
     const out = join(cwd, "o");
-    const r = await runCli(
-      ["eval", "--data", data, "--inputs-column", "q", "--predictions", "answer", "--targets", "truth", "--out", out],
-      { cwd, env: READABILITY_ENV },
-    );
+    const r = await runCli(["eval", "--data", data, "--inputs-column", "q", "--predictions", "answer", "--targets", "truth", "--out", out], {
+      cwd,
+      env: READABILITY_ENV,
+    });
     expect(r.code, r.stderr).toBe(0);
     const m = readJson(join(out, "metrics.json"));
     expect(m["exact_match/v1"]).toBe(0.5);
@@ -232,7 +223,10 @@ describe("bad input", () => {
   });
   it("invalid UTF-8, with its line", async () => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, "u.jsonl"), Buffer.concat([Buffer.from('{"inputs": "a", "answer": "b"}\n{"inputs": "'), Buffer.from([0xff, 0xfe]), Buffer.from('", "answer": "x"}\n')]));
+    writeFileSync(
+      join(cwd, "u.jsonl"),
+      Buffer.concat([Buffer.from('{"inputs": "a", "answer": "b"}\n{"inputs": "'), Buffer.from([0xff, 0xfe]), Buffer.from('", "answer": "x"}\n')]),
+    );
     const r = await run(cwd, ["--data", "u.jsonl"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/line 2 is not valid UTF-8/);
@@ -283,7 +277,10 @@ describe("bad input", () => {
 describe("current models: reasoning deployments and the v1 API", () => {
   const rows = (cwd: string) => writeJsonl(cwd, [{ inputs: "What is MLflow?" }, { inputs: "What is Spark?" }, { inputs: "What is Delta?" }]);
   const records = (out: string) =>
-    readFileSync(join(out, "predictions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    readFileSync(join(out, "predictions.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
 
   it("talks to a reasoning model over the GA v1 API with max_completion_tokens and records its reasoning tokens", async () => {
     const f = await fake({ deployments: ["gpt-5-mini"], reasoningDeployments: ["gpt-5-mini"] });
@@ -305,7 +302,10 @@ describe("current models: reasoning deployments and the v1 API", () => {
     const cwd = tempDir();
     const out = join(cwd, "out");
     const env = { ...fakeEnv(f), AZURE_OPENAI_API_VERSION: "2025-04-01-preview" };
-    const r = await runCli(["eval", "--data", rows(cwd), "--deployment", "qa-bot", "--max-tokens", "300", "--max-concurrency", "1", "--out", out], { cwd, env });
+    const r = await runCli(["eval", "--data", rows(cwd), "--deployment", "qa-bot", "--max-tokens", "300", "--max-concurrency", "1", "--out", out], {
+      cwd,
+      env,
+    });
     expect(r.code, r.stderr).toBe(0);
     const refused = f.requests.filter((q) => q.status === 400);
     expect(refused).toHaveLength(1);
@@ -348,7 +348,10 @@ describe("bad days", () => {
     const f = await fake();
     await f.stop(); // its port is now closed
     const cwd = tempDir();
-    const data = writeJsonl(cwd, Array.from({ length: 50 }, (_, i) => ({ inputs: `Unreachable ${i}?` })));
+    const data = writeJsonl(
+      cwd,
+      Array.from({ length: 50 }, (_, i) => ({ inputs: `Unreachable ${i}?` })),
+    );
     const t0 = Date.now();
     const r = await runCli(["eval", "--data", data, "--out", join(cwd, "o")], { cwd, env: fakeEnv(f) });
     expect(r.code).toBe(2);
@@ -396,7 +399,10 @@ describe("bad days", () => {
       { inputs: "wrong?", ground_truth: "yes" },
       { inputs: "FILTER me", ground_truth: "yes" },
     ]);
-    const r = await runCli(["eval", "--data", data, "--targets", "ground_truth", "--metrics", "exact_match", "--out", join(cwd, "o"), "--json"], { cwd, env: fakeEnv(f) });
+    const r = await runCli(["eval", "--data", data, "--targets", "ground_truth", "--metrics", "exact_match", "--out", join(cwd, "o"), "--json"], {
+      cwd,
+      env: fakeEnv(f),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)["exact_match/v1"]).toBe(0.5);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { npMean, npPercentile, npVar, pairwiseSum } from "../../eval/metrics/aggregations.ts";
 import { exactMatchMetric } from "../../eval/metrics/exact-match.ts";
-import { MetricSelectionError, QA_METRICS, buildMetrics, parseMetricNames } from "../../eval/metrics/registry.ts";
+import { buildMetrics, MetricSelectionError, parseMetricNames, QA_METRICS } from "../../eval/metrics/registry.ts";
 import { countTokens, tokenCountMetric } from "../../eval/metrics/token-count.ts";
 import { toxicityMetric } from "../../eval/metrics/toxicity.ts";
 

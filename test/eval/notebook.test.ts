@@ -46,8 +46,14 @@ describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
 
     // The requests carried the real questions, with the formal prompt; the 429 was retried.
     expect(fake.completed.map((q) => q.messages)).toEqual([
-      [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: "What is MLflow?" }],
-      [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: "What is Spark?" }],
+      [
+        { role: "system", content: SYSTEM_PROMPT },
+        { role: "user", content: "What is MLflow?" },
+      ],
+      [
+        { role: "system", content: SYSTEM_PROMPT },
+        { role: "user", content: "What is Spark?" },
+      ],
     ]);
     expect(fake.requests.some((q) => q.status === 429)).toBe(true);
 
@@ -71,10 +77,13 @@ describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
     const col = (name: string) => data.map((row) => row[columns.indexOf(name)] as number);
     const fk = answers.map((a) => readability.fleschKincaid(a));
     const ari = answers.map((a) => readability.ari(a));
-    col("flesch_kincaid_grade_level/v1/score").forEach((v, i) => expect(Math.abs(v - fk[i])).toBeLessThanOrEqual(1e-9));
-    col("ari_grade_level/v1/score").forEach((v, i) => expect(Math.abs(v - ari[i])).toBeLessThanOrEqual(1e-9));
+    for (const [i, v] of col("flesch_kincaid_grade_level/v1/score").entries()) expect(Math.abs(v - fk[i])).toBeLessThanOrEqual(1e-9);
+    for (const [i, v] of col("ari_grade_level/v1/score").entries()) expect(Math.abs(v - ari[i])).toBeLessThanOrEqual(1e-9);
     expect(col("token_count")).toEqual(answers.map(countTokens));
-    for (const [name, scores] of [["flesch_kincaid_grade_level", fk], ["ari_grade_level", ari]] as const) {
+    for (const [name, scores] of [
+      ["flesch_kincaid_grade_level", fk],
+      ["ari_grade_level", ari],
+    ] as const) {
       const agg = standardAggregations(scores);
       for (const k of ["mean", "variance", "p90"] as const) {
         expect(Math.abs(exit.metrics[`${name}/v1/${k}`] - agg[k]), `${name}/${k}`).toBeLessThanOrEqual(1e-9);
@@ -83,7 +92,11 @@ describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
 
     // The run exists in MLflow's store with those metrics.
     const check = await runPython(
-      ["-c", "import json,mlflow,sys; r=mlflow.get_run(sys.argv[1]); print(json.dumps({'status': r.info.status, 'metrics': r.data.metrics, 'params': r.data.params}))", exit.run_id],
+      [
+        "-c",
+        "import json,mlflow,sys; r=mlflow.get_run(sys.argv[1]); print(json.dumps({'status': r.info.status, 'metrics': r.data.metrics, 'params': r.data.params}))",
+        exit.run_id,
+      ],
       { cwd: dir, env: { HOME: dir, MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI } },
     );
     const stored = JSON.parse(check.stdout.trim().split("\n").pop() ?? "{}");

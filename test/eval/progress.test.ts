@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Progress, formatDuration } from "../../eval/progress.ts";
+import { formatDuration, Progress } from "../../eval/progress.ts";
 
 describe("progress line", () => {
   it("shows rows done of total, reused rows, rate, retries, failures and ETA", () => {

@@ -1,5 +1,5 @@
-import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Readability } from "../../eval/metrics/readability/index.ts";
@@ -19,11 +19,12 @@ interface FixtureRow {
   words_incl_punct_tokens: number;
 }
 const readJsonl = <T>(file: string): T[] =>
-  readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as T);
+  readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as T);
 const fixture = readJsonl<FixtureRow>(join(SHARED, "fixtures", "readability-textstat-0.7.11.jsonl"));
-const words = readJsonl<{ id: string; words: [string, number, "cmudict" | "pyphen"][] }>(
-  join(SHARED, "fixtures", "readability-textstat-0.7.11-words.jsonl"),
-);
+const words = readJsonl<{ id: string; words: [string, number, "cmudict" | "pyphen"][] }>(join(SHARED, "fixtures", "readability-textstat-0.7.11-words.jsonl"));
 const NLTK_DATA = join(SHARED, "reference-data", "nltk_data");
 const DIC = join(SHARED, "reference-data", "pyphen", "hyph_en_US.dic");
 const isolated = { HOME: NEVER_CREATED, EVALLAB_CACHE_DIR: NEVER_CREATED };
@@ -68,12 +69,12 @@ describe("textstat's tokenizing rules", () => {
   const one = () => 1;
   it("keeps contraction apostrophes (case-sensitive lookahead) and drops others", () => {
     const seen: string[] = [];
-    countText("Don't DON'T rock 'n' roll, it's 'quoted'", (w) => (seen.push(w), 1));
+    countText("Don't DON'T rock 'n' roll, it's 'quoted'", (w) => seen.push(w) && 1);
     expect(seen).toEqual(["don't", "dont", "rock", "n", "roll", "it's", "quoted"]);
   });
   it("joins a token's pieces when punctuation is removed (end-to-end → endtoend)", () => {
     const seen: string[] = [];
-    countText("end-to-end (ML)", (w) => (seen.push(w), 1));
+    countText("end-to-end (ML)", (w) => seen.push(w) && 1);
     expect(seen).toEqual(["endtoend", "ml"]);
   });
   it("drops sentences of two words or fewer but counts at least one", () => {

@@ -99,7 +99,11 @@ describe("checkpoint and resume", () => {
     writeFileSync(file, `${first}\n{"key": "abc", "ind`); // the second row's line was cut mid-write
     const r = await runCli([...base, "--resume", out], { cwd, env });
     expect(r.code, r.stderr).toBe(0);
-    expect(linesOf(file).map((l) => JSON.parse(l).index).sort()).toEqual([0, 1]);
+    expect(
+      linesOf(file)
+        .map((l) => JSON.parse(l).index)
+        .sort(),
+    ).toEqual([0, 1]);
   });
 
   it("skips a damaged line in the middle with a warning naming it, and asks only that row again", async () => {

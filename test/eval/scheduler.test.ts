@@ -76,7 +76,7 @@ function azureLike(d: Deployment, vt: VirtualTime) {
   const log = { sent: 0, throttled: 0, answered: new Map<number, number>() };
   const work = async (item: number) => {
     log.sent++;
-    const wait = rpm.take(1) || (tpm.take(d.tokensPerRequest) || 0);
+    const wait = rpm.take(1) || tpm.take(d.tokensPerRequest) || 0;
     if (wait > 0) {
       log.throttled++;
       throw new ModelError("retryable", "HTTP 429", 429, wait, true);

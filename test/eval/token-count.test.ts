@@ -9,10 +9,26 @@ import { tempDir } from "../helpers/tmp.ts";
 /** Text that stresses the pre-tokenizer: scripts, emoji sequences, digits, contractions, whitespace runs, special-token text. */
 function corpus(): string[] {
   const fixed = [
-    "", " ", "  \n\n\t  ", "Hello, world!", "<|endoftext|> is ordinary text here", "a<|fim_prefix|>b<|im_start|>",
-    "12345678901234567890", "3.14159 and 2,718,281", "naïve café — “quoted” ‘text’ … done", "日本語のテキストと中文字符",
-    "emoji 👩‍👩‍👧‍👦 🇺🇳 ✨", "tabs\tand\r\nCRLF", "don't won't I'm you'LL WE'VE", "x".repeat(3000), "ab ".repeat(2000),
-    `${"\n".repeat(100)}end`, "Σὲ γνωρίζω ἀπὸ τὴν κόψη", "Привет, мир!", "a\u200bb\u00a0c", "mixed   spaces   here   ",
+    "",
+    " ",
+    "  \n\n\t  ",
+    "Hello, world!",
+    "<|endoftext|> is ordinary text here",
+    "a<|fim_prefix|>b<|im_start|>",
+    "12345678901234567890",
+    "3.14159 and 2,718,281",
+    "naïve café — “quoted” ‘text’ … done",
+    "日本語のテキストと中文字符",
+    "emoji 👩‍👩‍👧‍👦 🇺🇳 ✨",
+    "tabs\tand\r\nCRLF",
+    "don't won't I'm you'LL WE'VE",
+    "x".repeat(3000),
+    "ab ".repeat(2000),
+    `${"\n".repeat(100)}end`,
+    "Σὲ γνωρίζω ἀπὸ τὴν κόψη",
+    "Привет, мир!",
+    "a\u200bb\u00a0c",
+    "mixed   spaces   here   ",
   ];
   const alphabet = [" ", "\n", "a", "Q", "'s", "7", "é", "中", "😀", "\t", ".", "ß"];
   const generated = Array.from({ length: 300 }, (_, i) =>
@@ -27,7 +43,11 @@ describe("token_count", () => {
     const texts = corpus();
     writeFileSync(join(dir, "texts.json"), JSON.stringify(texts));
     const r = await runPython(
-      ["-c", "import json,sys,tiktoken; e=tiktoken.get_encoding('cl100k_base'); print(json.dumps([len(e.encode_ordinary(t)) for t in json.load(open(sys.argv[1]))]))", join(dir, "texts.json")],
+      [
+        "-c",
+        "import json,sys,tiktoken; e=tiktoken.get_encoding('cl100k_base'); print(json.dumps([len(e.encode_ordinary(t)) for t in json.load(open(sys.argv[1]))]))",
+        join(dir, "texts.json"),
+      ],
       { cwd: dir, env: { HOME: dir, TIKTOKEN_CACHE_DIR: tiktokenCache(join(dir, "tiktoken")) } },
     );
     expect(r.code, r.stderr).toBe(0);

@@ -34,7 +34,7 @@ describe("toxicity through ONNX Runtime", () => {
     expect(warning).toBeUndefined();
     const m = toxicityMetric(scorer!);
     const scores = (await m.score(texts.map((t) => ({ prediction: t })))) as number[];
-    scores.forEach((s, i) => expect(Math.abs(s - expectedHate(texts[i])), texts[i]).toBeLessThan(1e-6));
+    for (const [i, s] of scores.entries()) expect(Math.abs(s - expectedHate(texts[i])), texts[i]).toBeLessThan(1e-6);
     expect(scores[0]).toBeGreaterThan(0.5);
     expect(scores[1]).toBeLessThan(0.5);
     const agg = m.aggregate(scores);

@@ -19,7 +19,11 @@ export interface FakeModel {
 }
 
 const CHAT = { chatCompletion: "true", maxContextToken: "128000", maxOutputToken: "16384" };
-const sku = (name: string, model: string, deprecationDate?: string) => ({ name, usageName: `OpenAI.${name}.${model}`, ...(deprecationDate ? { deprecationDate } : {}) });
+const sku = (name: string, model: string, deprecationDate?: string) => ({
+  name,
+  usageName: `OpenAI.${name}.${model}`,
+  ...(deprecationDate ? { deprecationDate } : {}),
+});
 
 /** One entry of `GET …/locations/{location}/models` as ARM returns it (api-version 2025-06-01). */
 export function armModel(x: FakeModel) {
@@ -85,7 +89,15 @@ export function todayCatalog(regions = ["eastus2", "northcentralus", "swedencent
           skus: [...(dataZone.has(r) ? [sku("DataZoneStandard", "gpt-5-mini")] : []), sku("GlobalStandard", "gpt-5-mini")],
         },
         ...(newest.has(r)
-          ? [{ name: "gpt-5.4-mini", version: "2026-03-17", lifecycleStatus: "GenerallyAvailable", inferenceDeprecation: "2027-09-17T00:00:00Z", skus: [sku("GlobalStandard", "gpt-5.4-mini")] }]
+          ? [
+              {
+                name: "gpt-5.4-mini",
+                version: "2026-03-17",
+                lifecycleStatus: "GenerallyAvailable",
+                inferenceDeprecation: "2027-09-17T00:00:00Z",
+                skus: [sku("GlobalStandard", "gpt-5.4-mini")],
+              },
+            ]
           : []),
         {
           name: "text-embedding-3-small",
@@ -102,7 +114,13 @@ export function todayCatalog(regions = ["eastus2", "northcentralus", "swedencent
 
 /** Per-type usages for the today-shaped catalog: room everywhere for the lab's 5K TPM. */
 export function todayUsages(regions = ["eastus2", "northcentralus", "swedencentral", "switzerlandwest"]) {
-  const names = ["OpenAI.Standard.gpt-35-turbo", "OpenAI.GlobalStandard.gpt-5-mini", "OpenAI.DataZoneStandard.gpt-5-mini", "OpenAI.GlobalStandard.gpt-5.4-mini", "OpenAI.GlobalStandard.gpt-4.1-mini"];
+  const names = [
+    "OpenAI.Standard.gpt-35-turbo",
+    "OpenAI.GlobalStandard.gpt-5-mini",
+    "OpenAI.DataZoneStandard.gpt-5-mini",
+    "OpenAI.GlobalStandard.gpt-5.4-mini",
+    "OpenAI.GlobalStandard.gpt-4.1-mini",
+  ];
   return Object.fromEntries(regions.map((r) => [r, Object.fromEntries(names.map((n) => [n, { current: 0, limit: n.includes("Global") ? 1000 : 100 }]))]));
 }
 
@@ -325,13 +343,13 @@ export class FakeArm {
       return reply(200, { id: `${sub}/providers/${ns}`, namespace: ns, registrationState: this.state.providers[ns] ?? "NotRegistered" });
     }
     if ((m = /^\/providers\/Microsoft\.CognitiveServices\/locations\/([^/]+)\/models$/i.exec(rest))) {
-      return page(
-        (this.state.models[m[1]] ?? []).map(armModel),
-      );
+      return page((this.state.models[m[1]] ?? []).map(armModel));
     }
     // Both providers answer usages in the same shape.
     const usages = (byName: Record<string, { current: number; limit: number }> = {}) =>
-      page(Object.entries(byName).map(([name, u]) => ({ name: { value: name, localizedValue: name }, currentValue: u.current, limit: u.limit, unit: "Count" })));
+      page(
+        Object.entries(byName).map(([name, u]) => ({ name: { value: name, localizedValue: name }, currentValue: u.current, limit: u.limit, unit: "Count" })),
+      );
     if ((m = /^\/providers\/Microsoft\.CognitiveServices\/locations\/([^/]+)\/usages$/i.exec(rest))) {
       return usages(this.state.openAiUsage[m[1]]);
     }
@@ -380,7 +398,13 @@ export class FakeArm {
       const rg = [...this.state.resourceGroups.entries()].find(([k]) => k.toLowerCase() === name.toLowerCase());
       if (!rg) return error(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
       if (req.method === "GET") {
-        return reply(200, { id: `${sub}/resourceGroups/${rg[0]}`, name: rg[0], location: rg[1].location, tags: rg[1].tags ?? {}, properties: { provisioningState: "Succeeded" } });
+        return reply(200, {
+          id: `${sub}/resourceGroups/${rg[0]}`,
+          name: rg[0],
+          location: rg[1].location,
+          tags: rg[1].tags ?? {},
+          properties: { provisioningState: "Succeeded" },
+        });
       }
       if (req.method === "DELETE") {
         if (this.state.locked.has(rg[0])) {
@@ -404,19 +428,28 @@ export class FakeArm {
     if (/^\/resourcegroups$/i.test(rest) && req.method === "GET") {
       // $filter=tagName eq '<name>' and tagValue eq '<value>' (Resource Groups - List).
       const f = /tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?/.exec(url.searchParams.get("$filter") ?? "");
-      const groups = [...this.state.resourceGroups.entries()].filter(([, g]) => !f || (f[1] in (g.tags ?? {}) && (f[2] === undefined || g.tags?.[f[1]] === f[2])));
+      const groups = [...this.state.resourceGroups.entries()].filter(
+        ([, g]) => !f || (f[1] in (g.tags ?? {}) && (f[2] === undefined || g.tags?.[f[1]] === f[2])),
+      );
       return page(groups.map(([name, g]) => ({ id: `${sub}/resourceGroups/${name}`, name, location: g.location, tags: g.tags ?? {} })));
     }
     if ((m = /^\/resourcegroups\/([^/]+)\/resources$/i.exec(rest)) && req.method === "GET") {
       const g = this.state.resourceGroups.get(m[1]);
       if (!g) return error(404, "ResourceGroupNotFound", `Resource group '${m[1]}' could not be found.`);
-      return page((g.accounts ?? []).map((a) => ({ id: `${sub}/resourceGroups/${m?.[1]}/providers/Microsoft.CognitiveServices/accounts/${a}`, name: a, type: "Microsoft.CognitiveServices/accounts" })));
+      return page(
+        (g.accounts ?? []).map((a) => ({
+          id: `${sub}/resourceGroups/${m?.[1]}/providers/Microsoft.CognitiveServices/accounts/${a}`,
+          name: a,
+          type: "Microsoft.CognitiveServices/accounts",
+        })),
+      );
     }
     if ((m = /^(\/resourcegroups\/([^/]+)(\/providers\/.+)?)\/providers\/Microsoft\.Resources\/tags\/default$/i.exec(rest)) && req.method === "PATCH") {
       const g = this.state.resourceGroups.get(m[2]);
       if (!g) return error(404, "ResourceGroupNotFound", `Resource group '${m[2]}' could not be found.`);
       const patch = JSON.parse(body || "{}") as { operation?: string; properties?: { tags?: Record<string, string> } };
-      if (patch.operation !== "Merge" || !patch.properties?.tags) return error(400, "InvalidRequestContent", "operation must be Merge, Replace or Delete with properties.tags");
+      if (patch.operation !== "Merge" || !patch.properties?.tags)
+        return error(400, "InvalidRequestContent", "operation must be Merge, Replace or Delete with properties.tags");
       const id = `${sub}${m[1]}`;
       if (m[3]) this.state.resourceTags[id] = { ...this.state.resourceTags[id], ...patch.properties.tags };
       else g.tags = { ...g.tags, ...patch.properties.tags };
@@ -425,10 +458,23 @@ export class FakeArm {
     if (/^\/providers\/Microsoft\.Authorization\/roleDefinitions$/i.test(rest) && req.method === "GET") {
       const name = /roleName eq '([^']*)'/.exec(url.searchParams.get("$filter") ?? "")?.[1];
       const defs = this.state.roleDefinitions.filter((d) => name === undefined || d.roleName === name);
-      return page(defs.map((d) => ({ id: d.id, name: d.id.split("/").pop(), type: "Microsoft.Authorization/roleDefinitions", properties: { roleName: d.roleName, type: "CustomRole" } })));
+      return page(
+        defs.map((d) => ({
+          id: d.id,
+          name: d.id.split("/").pop(),
+          type: "Microsoft.Authorization/roleDefinitions",
+          properties: { roleName: d.roleName, type: "CustomRole" },
+        })),
+      );
     }
     if (/^\/providers\/Microsoft\.Authorization\/roleAssignments$/i.test(rest) && req.method === "GET") {
-      return page(this.state.roleAssignments.map((a) => ({ id: a.id, name: a.id.split("/").pop(), properties: { roleDefinitionId: a.roleDefinitionId, scope: a.scope } })));
+      return page(
+        this.state.roleAssignments.map((a) => ({
+          id: a.id,
+          name: a.id.split("/").pop(),
+          properties: { roleDefinitionId: a.roleDefinitionId, scope: a.scope },
+        })),
+      );
     }
     if ((m = /^\/providers\/Microsoft\.Authorization\/(roleDefinitions|roleAssignments)\/([^/]+)$/i.exec(rest)) && req.method === "DELETE") {
       const [, kind, id] = m;

@@ -140,7 +140,14 @@ export class FakeAzureOpenAI {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const authOk =
       key !== undefined ? key === this.opts.apiKey : bearer !== undefined && (bearer === this.opts.bearerToken || (v1 && bearer === this.opts.apiKey));
-    const log: ChatRequestLog = { deployment: dated ? decodeURIComponent(dated[1]) : "", apiVersion, auth: key !== undefined ? "key" : "bearer", messages: [], status: 0, at: Date.now() };
+    const log: ChatRequestLog = {
+      deployment: dated ? decodeURIComponent(dated[1]) : "",
+      apiVersion,
+      auth: key !== undefined ? "key" : "bearer",
+      messages: [],
+      status: 0,
+      at: Date.now(),
+    };
     this.requests.push(log);
     const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       log.status = status;
@@ -167,7 +174,8 @@ export class FakeAzureOpenAI {
       return reply(404, {
         error: {
           code: "DeploymentNotFound",
-          message: "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.",
+          message:
+            "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.",
         },
       });
     }
@@ -182,7 +190,10 @@ export class FakeAzureOpenAI {
       const refused = this.refuseForReasoning(parsed, apiVersion, deployment);
       if (refused) return reply(400, refused);
     }
-    const question = parsed.messages.filter((x) => x.role === "user").map((x) => x.content).join("\n");
+    const question = parsed.messages
+      .filter((x) => x.role === "user")
+      .map((x) => x.content)
+      .join("\n");
 
     const scripted = this.opts.script?.[question]?.shift();
     if (scripted === "reset") {
@@ -194,8 +205,14 @@ export class FakeAzureOpenAI {
       log.status = -2;
       return; // never answers: the client's timeout must fire
     }
-    if (scripted === 503) return reply(503, { error: { code: "ServiceUnavailable", message: "The service is temporarily unable to process your request. Please try again later." } }, { "retry-after": "1" });
-    if (scripted === 500) return reply(500, { error: { code: "InternalServerError", message: "The server had an error while processing your request. Sorry about that!" } });
+    if (scripted === 503)
+      return reply(
+        503,
+        { error: { code: "ServiceUnavailable", message: "The service is temporarily unable to process your request. Please try again later." } },
+        { "retry-after": "1" },
+      );
+    if (scripted === 500)
+      return reply(500, { error: { code: "InternalServerError", message: "The server had an error while processing your request. Sorry about that!" } });
     if (scripted === 429) return this.throttle(reply, apiVersion, 200, "token");
 
     // Limiter: admission charges one request and the token estimate; refusal says when to retry.
@@ -213,8 +230,7 @@ export class FakeAzureOpenAI {
     if (this.opts.promptFilterWord && question.includes(this.opts.promptFilterWord)) {
       return reply(400, {
         error: {
-          message:
-            "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
+          message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
           type: null,
           param: "prompt",
           code: "content_filter",
@@ -249,7 +265,9 @@ export class FakeAzureOpenAI {
           prompt_tokens: promptTokens,
           completion_tokens: completionTokens,
           total_tokens: promptTokens + completionTokens,
-          ...(reasoning ? { completion_tokens_details: { reasoning_tokens: reasoningTokens, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } } : {}),
+          ...(reasoning
+            ? { completion_tokens_details: { reasoning_tokens: reasoningTokens, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } }
+            : {}),
         },
       },
       {

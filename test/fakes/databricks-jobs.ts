@@ -45,7 +45,11 @@ export function installJobs(fake: FakeDatabricks, opts: JobsOptions) {
   const local = (workspacePath: string) => join(opts.workspaceRoot, workspacePath.replace(/^\/Workspace/, ""));
   const error = (res: ServerResponse, status: number, code: string, message: string) => sendJson(res, status, { error_code: code, message });
   const runView = (r: FakeRun) => {
-    const state = { life_cycle_state: r.life, ...(r.result ? { result_state: r.result } : {}), state_message: r.life === "PENDING" ? "Waiting for cluster" : "" };
+    const state = {
+      life_cycle_state: r.life,
+      ...(r.result ? { result_state: r.result } : {}),
+      state_message: r.life === "PENDING" ? "Waiting for cluster" : "",
+    };
     return {
       run_id: r.runId,
       state,
@@ -69,7 +73,15 @@ export function installJobs(fake: FakeDatabricks, opts: JobsOptions) {
       let runId = b.idempotency_token ? byToken.get(b.idempotency_token) : undefined;
       if (runId === undefined) {
         runId = nextId++;
-        const run: FakeRun = { runId, taskRunId: nextId++, token: b.idempotency_token, clusterId: task.existing_cluster_id, life: "PENDING", polls: 0, done: Promise.resolve() };
+        const run: FakeRun = {
+          runId,
+          taskRunId: nextId++,
+          token: b.idempotency_token,
+          clusterId: task.existing_cluster_id,
+          life: "PENDING",
+          polls: 0,
+          done: Promise.resolve(),
+        };
         run.done = opts.execute(task.notebook_task.notebook_path, task.notebook_task.base_parameters ?? {}).then(
           (x) => {
             run.execution = x;
@@ -111,7 +123,12 @@ export function installJobs(fake: FakeDatabricks, opts: JobsOptions) {
     if (url.pathname === "/api/2.2/jobs/runs/get-output" && req.method === "GET") {
       const id = Number(url.searchParams.get("run_id"));
       if (runs.has(id)) {
-        error(res, 400, "INVALID_PARAMETER_VALUE", "Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.");
+        error(
+          res,
+          400,
+          "INVALID_PARAMETER_VALUE",
+          "Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.",
+        );
         return true;
       }
       const run = [...runs.values()].find((r) => r.taskRunId === id);

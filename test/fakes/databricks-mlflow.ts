@@ -30,8 +30,25 @@ export function installMlflow(fake: FakeDatabricks, experiments: string[]) {
         return true;
       }
       const runId = (++seq).toString(16).padStart(32, "0");
-      runs.set(runId, { runId, experimentId: b.experiment_id, status: "RUNNING", metrics: {}, params: {}, tags: Object.fromEntries((b.tags ?? []).map((t: any) => [t.key, t.value])), artifacts: {} });
-      sendJson(res, 200, { run: { info: { run_id: runId, experiment_id: b.experiment_id, status: "RUNNING", artifact_uri: `dbfs:/databricks/mlflow-tracking/${b.experiment_id}/${runId}/artifacts` } } });
+      runs.set(runId, {
+        runId,
+        experimentId: b.experiment_id,
+        status: "RUNNING",
+        metrics: {},
+        params: {},
+        tags: Object.fromEntries((b.tags ?? []).map((t: any) => [t.key, t.value])),
+        artifacts: {},
+      });
+      sendJson(res, 200, {
+        run: {
+          info: {
+            run_id: runId,
+            experiment_id: b.experiment_id,
+            status: "RUNNING",
+            artifact_uri: `dbfs:/databricks/mlflow-tracking/${b.experiment_id}/${runId}/artifacts`,
+          },
+        },
+      });
       return true;
     }
     const run = runs.get(b?.run_id);
@@ -78,7 +95,7 @@ export function installMlflow(fake: FakeDatabricks, experiments: string[]) {
 }
 
 /** The signed-URL "blob store": accepts PUTs outside the workspace's bearer auth, like Azure storage. */
-export function blobHandler(fake: FakeDatabricks, runs: Map<string, FakeMlflowRun>) {
+export function blobHandler(runs: Map<string, FakeMlflowRun>) {
   return (req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean => {
     const m = /^\/blob\/([^/]+)\/([^?]+)/.exec(req.url ?? "");
     if (!m) return false;

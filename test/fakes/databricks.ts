@@ -88,7 +88,12 @@ export class FakeDatabricks {
     if (url.pathname === "/api/2.1/clusters/get" && req.method === "GET") {
       if (!cluster) return noCluster();
       if (cluster.state === "PENDING" && --cluster.pollsToRun <= 0) cluster.state = "RUNNING";
-      return reply(200, { cluster_id: cluster.id, state: cluster.state, state_message: cluster.state === "PENDING" ? "Finding instances for new nodes" : "", start_time: cluster.startTime });
+      return reply(200, {
+        cluster_id: cluster.id,
+        state: cluster.state,
+        state_message: cluster.state === "PENDING" ? "Finding instances for new nodes" : "",
+        start_time: cluster.startTime,
+      });
     }
     if (url.pathname === "/api/2.1/clusters/start" && req.method === "POST") {
       if (!cluster) return noCluster();

@@ -1,5 +1,5 @@
 // Small helpers the loopback fakes share: start/stop a server, read JSON bodies, answer JSON.
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>;
 

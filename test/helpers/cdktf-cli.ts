@@ -10,10 +10,7 @@ const TSX_BIN = join(REPO_ROOT, "node_modules", ".bin", "tsx");
 
 export function labWorkdir(): string {
   const dir = tempDir("evallab-cli-");
-  writeFileSync(
-    join(dir, "cdktf.json"),
-    JSON.stringify({ language: "typescript", app: `${TSX_BIN} ${join(REPO_ROOT, "main.ts")}`, terraformProviders: [] }),
-  );
+  writeFileSync(join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: `${TSX_BIN} ${join(REPO_ROOT, "main.ts")}`, terraformProviders: [] }));
   return dir;
 }
 

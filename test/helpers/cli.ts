@@ -1,8 +1,8 @@
 // Run `evallab` in-process with captured output, or as a real child process.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import type { Io } from "../../scripts/commands/command.ts";
 import { main } from "../../scripts/cli.ts";
+import type { Io } from "../../scripts/commands/command.ts";
 import { REPO_ROOT, tempDir } from "./tmp.ts";
 
 /** A fresh, empty HOME (cdktf and terraform write ~/.terraform.d there) and cache folder per run. */

@@ -1,8 +1,8 @@
 // A whole fake world for the life-cycle commands: ARM, Databricks and Azure OpenAI on loopback, the
 // real cdktf CLI with the fake terraform, and a temp project folder using this repo's app.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { afterEach } from "vitest";
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import { FakeArm } from "../fakes/arm.ts";
 import { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
 import { FakeDatabricks } from "../fakes/databricks.ts";
@@ -96,4 +96,8 @@ export function useLabWorlds(): () => Promise<LabWorld> {
 }
 
 /** The stacks terraform ran `verb` (apply, destroy) on, in order. */
-export const stacksRun = (w: LabWorld, verb: string) => w.terraformCalls().filter((c) => c.args[0] === verb).map((c) => c.stack);
+export const stacksRun = (w: LabWorld, verb: string) =>
+  w
+    .terraformCalls()
+    .filter((c) => c.args[0] === verb)
+    .map((c) => c.stack);

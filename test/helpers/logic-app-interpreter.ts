@@ -30,7 +30,6 @@ export interface InterpreterContext {
 
 export type Status = "Succeeded" | "Failed" | "Skipped" | "TimedOut";
 export type RunStatus = "Succeeded" | "Failed";
-// biome-ignore lint/suspicious/noExplicitAny: workflow JSON is dynamic
 type Action = Record<string, any>;
 
 const TICKS_AT_EPOCH = 621355968000000000n;

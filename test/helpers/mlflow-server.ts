@@ -23,7 +23,19 @@ export async function startMlflowServer(dir: string): Promise<MlflowServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     join(python, "..", "mlflow"),
-    ["server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1", "--backend-store-uri", `sqlite:///${join(dir, "mlflow.db")}`, "--artifacts-destination", join(dir, "artifacts")],
+    [
+      "server",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--workers",
+      "1",
+      "--backend-store-uri",
+      `sqlite:///${join(dir, "mlflow.db")}`,
+      "--artifacts-destination",
+      join(dir, "artifacts"),
+    ],
     { cwd: dir, env: { PATH: process.env.PATH ?? "", HOME: dir }, stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   let log = "";

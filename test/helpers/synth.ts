@@ -15,10 +15,7 @@ export interface Synthesized {
   stacks: Record<string, TfJson>;
 }
 
-export function synthLab(
-  env: Record<string, string> = {},
-  opts: { rootDir?: string; configFile?: unknown } = {},
-): Synthesized {
+export function synthLab(env: Record<string, string> = {}, opts: { rootDir?: string; configFile?: unknown } = {}): Synthesized {
   const rootDir = opts.rootDir ?? tempDir();
   if (opts.configFile !== undefined) writeFileSync(join(rootDir, "lab.config.json"), JSON.stringify(opts.configFile));
   const config = loadConfig({ rootDir, env });

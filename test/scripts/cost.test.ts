@@ -9,7 +9,9 @@ describe("cost estimate", () => {
     expect(dz).toMatchObject({ input: expect.closeTo(0.275, 9), output: expect.closeTo(2.2, 9) });
     expect(dz.text).toContain("(≈ Global +10%)");
     expect(tokenPrices("gpt-35-turbo", "Standard").text).toBe("gpt-35-turbo (Standard) tokens per use: $0.50/1M in, $1.50/1M out");
-    expect(tokenPrices("gpt-5.4-mini", "GlobalStandard")).toEqual({ text: "gpt-5.4-mini (GlobalStandard) tokens per use: no list price recorded, see the Azure pricing calculator" });
+    expect(tokenPrices("gpt-5.4-mini", "GlobalStandard")).toEqual({
+      text: "gpt-5.4-mini (GlobalStandard) tokens per use: no list price recorded, see the Azure pricing calculator",
+    });
   });
 
   it("says the model's prices beside the cluster's hourly cost", () => {

@@ -2,10 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type NotebookExecution, installJobs } from "../fakes/databricks-jobs.ts";
+import { installJobs, type NotebookExecution } from "../fakes/databricks-jobs.ts";
 import { runCli } from "../helpers/cli.ts";
 import { READABILITY_ENV } from "../helpers/eval-env.ts";
-import { CLUSTER_ID, type LabWorld, NOTEBOOK_PATH, labWorld } from "../helpers/lab-world.ts";
+import { CLUSTER_ID, type LabWorld, labWorld, NOTEBOOK_PATH } from "../helpers/lab-world.ts";
 import { runPython, tiktokenCache } from "../helpers/python.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
@@ -97,7 +97,9 @@ describe("evallab eval --on databricks", () => {
         seen = params;
         const file = join(root, params.dataset.slice("/Workspace".length));
         const n = readFileSync(file, "utf8").trim().split("\n").length;
-        return { result: JSON.stringify({ run_id: "r".repeat(32), experiment_id: "4242", metrics: { rows: n }, table: { columns: ["inputs", "outputs"], data: [] } }) };
+        return {
+          result: JSON.stringify({ run_id: "r".repeat(32), experiment_id: "4242", metrics: { rows: n }, table: { columns: ["inputs", "outputs"], data: [] } }),
+        };
       },
     });
     const data = join(w.cwd, "big.jsonl");
@@ -114,7 +116,10 @@ describe("evallab eval --on databricks", () => {
     const w = await deployedWorld();
     installJobs(w.dbx, {
       workspaceRoot: tempDir(),
-      execute: async () => ({ error: "KeyError: 'AZURE_OPENAI_API_KEY'", errorTrace: "Traceback (most recent call last):\n  File \"<command-1>\", line 3\nKeyError: 'AZURE_OPENAI_API_KEY'" }),
+      execute: async () => ({
+        error: "KeyError: 'AZURE_OPENAI_API_KEY'",
+        errorTrace: "Traceback (most recent call last):\n  File \"<command-1>\", line 3\nKeyError: 'AZURE_OPENAI_API_KEY'",
+      }),
     });
     const r = await runCli(["eval", "--on", "databricks", "--out", join(w.cwd, "o")], { cwd: w.cwd, env: w.env });
     expect(r.code).toBe(1);
@@ -129,7 +134,14 @@ describe("evallab eval --on databricks", () => {
       workspaceRoot: tempDir(),
       dropSubmitResponses: 1,
       dropGets: 2,
-      execute: async () => ({ result: JSON.stringify({ run_id: "f".repeat(32), experiment_id: "4242", metrics: { "exact_match/v1": 0 }, table: { columns: ["inputs"], data: [["q"]] } }) }),
+      execute: async () => ({
+        result: JSON.stringify({
+          run_id: "f".repeat(32),
+          experiment_id: "4242",
+          metrics: { "exact_match/v1": 0 },
+          table: { columns: ["inputs"], data: [["q"]] },
+        }),
+      }),
     });
     const r = await runCli(["eval", "--on", "databricks", "--out", join(w.cwd, "o")], { cwd: w.cwd, env: w.env });
     expect(r.code, r.stderr).toBe(0);

@@ -1,14 +1,14 @@
 // Nothing left running, ever: the life-cycle commands against a terraform that behaves like 1.11
 // (empty state after destroy, `.backup` files, umask modes), Ctrl-C, a second command at once, a lost
 // choices file or state, the guard's run history.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { choicesPath } from "../../stacks/config.ts";
 import { statePath } from "../../stacks/terraform-state.ts";
+import { todayCatalog, todayUsages } from "../fakes/arm.ts";
 import { runCdktf } from "../helpers/cdktf-cli.ts";
 import { runCli, spawnCli } from "../helpers/cli.ts";
-import { todayCatalog, todayUsages } from "../fakes/arm.ts";
 import { type LabWorld, stacksRun, useLabWorlds } from "../helpers/lab-world.ts";
 
 const world = useLabWorlds();
@@ -27,7 +27,12 @@ function filesUnder(dir: string): string[] {
 /** Azure as the deployed lab leaves it, tagged as the stacks tag it. */
 function labInAzure(w: LabWorld, suffix: string) {
   const tags = { lab: "evallab" };
-  w.arm.state.resourceGroups.set(`rg-evallab-${suffix}`, { location: "eastus2", managed: [`rg-evallab-${suffix}-dbw-managed`], accounts: [`oai-evallab-${suffix}`], tags });
+  w.arm.state.resourceGroups.set(`rg-evallab-${suffix}`, {
+    location: "eastus2",
+    managed: [`rg-evallab-${suffix}-dbw-managed`],
+    accounts: [`oai-evallab-${suffix}`],
+    tags,
+  });
   w.arm.state.resourceGroups.set(`rg-evallab-${suffix}-dbw-managed`, { location: "eastus2" });
   w.arm.state.resourceGroups.set(`rg-evallab-${suffix}-teardown`, { location: "eastus2", tags });
 }
@@ -100,7 +105,11 @@ describe("down finds the lab without its choices file", () => {
     expect(down.code, down.stderr).toBe(0);
     const report = JSON.parse(down.stdout);
     expect(report.removed).toEqual(
-      expect.arrayContaining(["teardown resource group rg-evallab-k3x9q2-teardown (deleted now)", "resource group rg-evallab-k3x9q2 (deleted now)", "soft-deleted OpenAI account oai-evallab-k3x9q2 (purged)"]),
+      expect.arrayContaining([
+        "teardown resource group rg-evallab-k3x9q2-teardown (deleted now)",
+        "resource group rg-evallab-k3x9q2 (deleted now)",
+        "soft-deleted OpenAI account oai-evallab-k3x9q2 (purged)",
+      ]),
     );
     expect(w.arm.state.resourceGroups.size).toBe(0);
 
@@ -119,7 +128,10 @@ describe("down finds the lab without its choices file", () => {
     const suffix = suffixOf(w);
     const sub = `/subscriptions/${w.arm.state.subscriptionId}`;
     const def = (n: string) => ({ id: `${sub}/providers/Microsoft.Authorization/roleDefinitions/${n}-id`, roleName: `evallab-${suffix}-teardown-${n}` });
-    w.arm.state.roleDefinitions.push(def("deleter"), def("purger"), { id: `${sub}/providers/Microsoft.Authorization/roleDefinitions/other`, roleName: "someone-elses" });
+    w.arm.state.roleDefinitions.push(def("deleter"), def("purger"), {
+      id: `${sub}/providers/Microsoft.Authorization/roleDefinitions/other`,
+      roleName: "someone-elses",
+    });
     w.arm.state.roleAssignments.push({ id: `${sub}/providers/Microsoft.Authorization/roleAssignments/a1`, roleDefinitionId: def("purger").id, scope: sub });
     const down = await runCli(["down"], { cwd: w.cwd, env: w.env });
     expect(down.code, down.stderr + down.stdout).toBe(0);
@@ -198,7 +210,11 @@ describe("on today's Azure", () => {
     w.arm.state.openAiUsage = todayUsages();
     const r = await runCli(["up", "--no-wait"], { cwd: w.cwd, env: w.env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.match(/note: gpt-35-turbo 0125 cannot be deployed \(retired for inference on 2025-11-14 in every lab region\); deploying gpt-5-mini 2025-08-07/g)).toHaveLength(1);
+    expect(
+      r.stderr.match(
+        /note: gpt-35-turbo 0125 cannot be deployed \(retired for inference on 2025-11-14 in every lab region\); deploying gpt-5-mini 2025-08-07/g,
+      ),
+    ).toHaveLength(1);
     const lab = JSON.parse(readFileSync(join(w.cwd, "cdktf.out", "stacks", "lab", "cdk.tf.json"), "utf8"));
     const dep = Object.values(lab.resource.azurerm_cognitive_deployment as Record<string, { model: { name: string }; sku: { name: string } }>)[0];
     expect(dep.model.name).toBe("gpt-5-mini");

@@ -1,5 +1,5 @@
 // up / status / down / lab through the real cdktf CLI, with the fake terraform and loopback fakes.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { choicesPath } from "../../stacks/config.ts";
@@ -10,7 +10,11 @@ const world = useLabWorlds();
 
 const logsOf = (cwd: string) => {
   const dir = join(cwd, ".evallab", "logs");
-  return existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(join(dir, f), "utf8")).join("\n") : "";
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .map((f) => readFileSync(join(dir, f), "utf8"))
+        .join("\n")
+    : "";
 };
 function expectNoSecrets(w: LabWorld, ...texts: string[]) {
   for (const text of [...texts, logsOf(w.cwd)]) for (const s of w.secrets) expect(text.includes(s), `secret ${s.slice(0, 6)}… leaked`).toBe(false);
@@ -42,26 +46,66 @@ describe("evallab up", () => {
   }, 120_000);
 
   it.each([
-    ["InsufficientQuota", "creating Cognitive Account Deployment: InsufficientQuota: This operation require 5 new capacity in quota Tokens Per Minute (thousands) - gpt-35-turbo", /Not enough Azure OpenAI quota for gpt-35-turbo \(5K TPM\)[\s\S]*fix: lower LAB_CAPACITY/],
-    ["ServiceModelDeprecated", "Code=\"ServiceModelDeprecated\" Message=\"The model 'Format:OpenAI,Name:gpt-35-turbo,Version:0125' has been deprecated\"", /no longer accepts new deployments of gpt-35-turbo 0125[\s\S]*LAB_MODEL=gpt-4o-mini/],
-    ["CustomDomainInUse", "Code=\"CustomDomainInUse\" Message=\"Please pick a different name. The subdomain name 'oai-x' is not available as it's already used by a resource.\"", /soft-deleted Azure OpenAI account still holds the name[\s\S]*evallab preflight --fix/],
-    ["FlagMustBeSetForRestore", "Code=\"FlagMustBeSetForRestore\" Message=\"An existing resource with ID '...' has been soft-deleted.\"", /soft-deleted Azure OpenAI account still holds/],
-    ["QuotaExceeded", "Code=\"QuotaExceeded\" Message=\"Operation could not be completed as it results in exceeding approved standardDDSv5Family Cores quota.\"", /Not enough vCPU quota for the cluster's Standard_D4ds_v5/],
-    ["no subscription", "building account: could not acquire access token to parse claims: subscription ID could not be determined and was not specified", /ARM_SUBSCRIPTION_ID is not set[\s\S]*az account show/],
-    ["not signed in", "building account: unable to build authorizer for Resource Manager API: could not configure AzureCli Authorizer: Please run 'az login' to setup account.", /Not signed in to Azure\.[\s\S]*az login/],
-  ])("turns %s into one clear message with the fix and the log path", async (_name, message, expected) => {
-    const w = await world();
-    const r = await runCli(["up", "--skip-preflight"], { cwd: w.cwd, env: { ...w.env, FAKE_TERRAFORM_FAIL: JSON.stringify({ stack: "lab", command: "apply", message }) } });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(expected);
-    expect(r.stderr).toMatch(/full log: .*\.evallab\/logs\/up-.*\.log/);
-    expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
-    expectNoSecrets(w, r.stdout, r.stderr);
-  }, 120_000);
+    [
+      "InsufficientQuota",
+      "creating Cognitive Account Deployment: InsufficientQuota: This operation require 5 new capacity in quota Tokens Per Minute (thousands) - gpt-35-turbo",
+      /Not enough Azure OpenAI quota for gpt-35-turbo \(5K TPM\)[\s\S]*fix: lower LAB_CAPACITY/,
+    ],
+    [
+      "ServiceModelDeprecated",
+      'Code="ServiceModelDeprecated" Message="The model \'Format:OpenAI,Name:gpt-35-turbo,Version:0125\' has been deprecated"',
+      /no longer accepts new deployments of gpt-35-turbo 0125[\s\S]*LAB_MODEL=gpt-4o-mini/,
+    ],
+    [
+      "CustomDomainInUse",
+      'Code="CustomDomainInUse" Message="Please pick a different name. The subdomain name \'oai-x\' is not available as it\'s already used by a resource."',
+      /soft-deleted Azure OpenAI account still holds the name[\s\S]*evallab preflight --fix/,
+    ],
+    [
+      "FlagMustBeSetForRestore",
+      'Code="FlagMustBeSetForRestore" Message="An existing resource with ID \'...\' has been soft-deleted."',
+      /soft-deleted Azure OpenAI account still holds/,
+    ],
+    [
+      "QuotaExceeded",
+      'Code="QuotaExceeded" Message="Operation could not be completed as it results in exceeding approved standardDDSv5Family Cores quota."',
+      /Not enough vCPU quota for the cluster's Standard_D4ds_v5/,
+    ],
+    [
+      "no subscription",
+      "building account: could not acquire access token to parse claims: subscription ID could not be determined and was not specified",
+      /ARM_SUBSCRIPTION_ID is not set[\s\S]*az account show/,
+    ],
+    [
+      "not signed in",
+      "building account: unable to build authorizer for Resource Manager API: could not configure AzureCli Authorizer: Please run 'az login' to setup account.",
+      /Not signed in to Azure\.[\s\S]*az login/,
+    ],
+  ])(
+    "turns %s into one clear message with the fix and the log path",
+    async (_name, message, expected) => {
+      const w = await world();
+      const r = await runCli(["up", "--skip-preflight"], {
+        cwd: w.cwd,
+        env: { ...w.env, FAKE_TERRAFORM_FAIL: JSON.stringify({ stack: "lab", command: "apply", message }) },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(expected);
+      expect(r.stderr).toMatch(/full log: .*\.evallab\/logs\/up-.*\.log/);
+      expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+      expectNoSecrets(w, r.stdout, r.stderr);
+    },
+    120_000,
+  );
 
   it("retries a RequestConflict once and succeeds", async () => {
     const w = await world();
-    const fail = { stack: "lab", command: "apply", message: "Code=\"RequestConflict\" Message=\"Cannot modify resource because another operation is in progress\"", times: 1 };
+    const fail = {
+      stack: "lab",
+      command: "apply",
+      message: 'Code="RequestConflict" Message="Cannot modify resource because another operation is in progress"',
+      times: 1,
+    };
     const r = await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: { ...w.env, FAKE_TERRAFORM_FAIL: JSON.stringify(fail) } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/still busy with an earlier operation.*Retrying once/);
@@ -129,7 +173,9 @@ describe("evallab status and down", () => {
     w.arm.state.resourceGroups.set(`rg-evallab-${suffix}-dbw-managed`, { location: "eastus2" });
     const r = await runCli(["down"], { cwd: w.cwd, env: w.env });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`managed resource group rg-evallab-${suffix}-dbw-managed\\n\\s+remove it with: az group delete --name rg-evallab-${suffix}-dbw-managed`));
+    expect(r.stdout).toMatch(
+      new RegExp(`managed resource group rg-evallab-${suffix}-dbw-managed\\n\\s+remove it with: az group delete --name rg-evallab-${suffix}-dbw-managed`),
+    );
   }, 120_000);
 });
 
@@ -163,7 +209,11 @@ describe("deadline: status and extend", () => {
 
     // Azure holds the lab as deployed: its groups, the account in the lab's group.
     const { suffix } = JSON.parse(readFileSync(choicesPath(w.cwd), "utf8"));
-    w.arm.state.resourceGroups.set(`rg-evallab-${suffix}`, { location: "eastus2", accounts: [`oai-evallab-${suffix}`], tags: { lab: "evallab", "expires-at": deadline } });
+    w.arm.state.resourceGroups.set(`rg-evallab-${suffix}`, {
+      location: "eastus2",
+      accounts: [`oai-evallab-${suffix}`],
+      tags: { lab: "evallab", "expires-at": deadline },
+    });
     w.arm.state.resourceGroups.set(`rg-evallab-${suffix}-teardown`, { location: "eastus2", tags: { lab: "evallab", "expires-at": deadline } });
 
     const applied = deployOrder(w, "apply").length;
@@ -185,7 +235,12 @@ describe("deadline: status and extend", () => {
     const w = await world();
     expect((await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env })).code).toBe(0);
     // The teardown ran: no groups in Azure, and the workspace no longer resolves for the databricks provider.
-    const fail = { stack: "lab-databricks", command: "destroy", message: "cannot read cluster: Get \"https://adb-1234.azuredatabricks.net/api/2.1/clusters/get\": dial tcp: lookup adb-1234.azuredatabricks.net: no such host" };
+    const fail = {
+      stack: "lab-databricks",
+      command: "destroy",
+      message:
+        'cannot read cluster: Get "https://adb-1234.azuredatabricks.net/api/2.1/clusters/get": dial tcp: lookup adb-1234.azuredatabricks.net: no such host',
+    };
     const r = await runCli(["down"], { cwd: w.cwd, env: { ...w.env, FAKE_TERRAFORM_FAIL: JSON.stringify(fail) } });
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stderr).toMatch(/\[lab-databricks\] its workspace is already gone; its stale state removed/);

@@ -15,7 +15,6 @@ afterAll(async () => {
   await server.stop();
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: MLflow JSON read back for assertions
 const api = async (path: string): Promise<any> => (await fetch(`${server.url}/api/2.0/mlflow/${path}`)).json();
 
 describe("evallab eval --mlflow with a real MLflow server", () => {
@@ -34,7 +33,13 @@ describe("evallab eval --mlflow with a real MLflow server", () => {
     const exp = await api(`experiments/get?experiment_id=${run.info.experiment_id}`);
     expect(exp.experiment.name).toBe("lab-tests");
     const params = Object.fromEntries(run.data.params.map((p: { key: string; value: string }) => [p.key, p.value]));
-    expect(params).toMatchObject({ deployment: "gpt-35-turbo", api_version: "2024-10-21", dataset: "bundled lab-qa.jsonl", inputs_column: "inputs", targets_column: "ground_truth" });
+    expect(params).toMatchObject({
+      deployment: "gpt-35-turbo",
+      api_version: "2024-10-21",
+      dataset: "bundled lab-qa.jsonl",
+      inputs_column: "inputs",
+      targets_column: "ground_truth",
+    });
     expect(params.dataset_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(params.system_prompt).toBe("Please answer the following question in formal language.");
     const logged = Object.fromEntries(run.data.metrics.map((m: { key: string; value: number }) => [m.key, m.value]));
@@ -68,7 +73,7 @@ describe("evallab eval --mlflow to the lab's Databricks experiment (default)", (
     try {
       expect((await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env })).code).toBe(0);
       const mlflow = installMlflow(w.dbx, ["4242"]);
-      w.dbx.rawRoutes.push(blobHandler(w.dbx, mlflow.runs));
+      w.dbx.rawRoutes.push(blobHandler(mlflow.runs));
       const out = join(w.cwd, "run");
       const r = await runCli(["eval", "--out", out, "--mlflow", "--endpoint", w.openai.url, "--api-key", w.openai.opts.apiKey], { cwd: w.cwd, env: w.env });
       expect(r.code, r.stderr).toBe(0);
@@ -94,11 +99,21 @@ describe("evallab eval --mlflow to the lab's Databricks experiment (default)", (
       const dir = tempDir();
       writeFileSync(join(dir, "metrics.json"), JSON.stringify(Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`m${i}`, i]))));
       writeFileSync(join(dir, "eval_results_table.json"), "{}");
-      dbx.rawRoutes.push((req, res) => (req.url?.startsWith("/blob/") ? (res.writeHead(201).end(), true) : false));
+      dbx.rawRoutes.push((req, res) => {
+        if (!req.url?.startsWith("/blob/")) return false;
+        res.writeHead(201).end();
+        return true;
+      });
       const client = new MlflowClient({ host: dbx.url, kind: "databricks", headers: async () => ({ authorization: `Bearer ${dbx.token}` }) });
       const params = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, "v".repeat(7000)]));
       await logEvaluation(client, { experimentId: "1", runName: "batches", outDir: dir, params });
-      expect(mlflow.batches.map((b) => [b.metrics, b.params])).toEqual([[1000, 0], [1000, 0], [500, 0], [0, 100], [0, 50]]);
+      expect(mlflow.batches.map((b) => [b.metrics, b.params])).toEqual([
+        [1000, 0],
+        [1000, 0],
+        [500, 0],
+        [0, 100],
+        [0, 50],
+      ]);
       const [run] = [...mlflow.runs.values()];
       expect(Object.keys(run.metrics)).toHaveLength(2500);
       expect(run.params.p0).toHaveLength(6000);

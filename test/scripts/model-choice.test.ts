@@ -1,9 +1,9 @@
 // Model resolution against a catalog shaped like Azure's today: what the lab may deploy, and what it says.
 import { describe, expect, it } from "vitest";
 import type { AccountModel } from "../../scripts/preflight/azure-facts.ts";
-import { type ModelRequest, type RegionCatalog, catalogVerdict, offerIn, resolveModel } from "../../scripts/preflight/model-choice.ts";
+import { catalogVerdict, type ModelRequest, offerIn, type RegionCatalog, resolveModel } from "../../scripts/preflight/model-choice.ts";
 import { DEFAULTS } from "../../stacks/config.ts";
-import { type FakeModel, armModel, todayCatalog, todayUsages } from "../fakes/arm.ts";
+import { armModel, type FakeModel, todayCatalog, todayUsages } from "../fakes/arm.ts";
 
 const TODAY = Date.parse("2026-11-29T12:00:00Z");
 const usageList = (byName: Record<string, { current: number; limit: number }>) =>
@@ -48,7 +48,10 @@ describe("offerIn", () => {
     expect(offerIn(northcentralus, ref, "auto", 5, TODAY).pick).toMatchObject({ type: "GlobalStandard" });
     // DataZone quota too small for the capacity: the next type with room is taken.
     expect(offerIn(eastus2, ref, "auto", 150, TODAY).pick).toMatchObject({ type: "GlobalStandard" });
-    expect(offerIn(eastus2, ref, "Standard", 5, TODAY)).toMatchObject({ deployable: false, reason: "not offered as Standard (offered: DataZoneStandard, GlobalStandard)" });
+    expect(offerIn(eastus2, ref, "Standard", 5, TODAY)).toMatchObject({
+      deployable: false,
+      reason: "not offered as Standard (offered: DataZoneStandard, GlobalStandard)",
+    });
   });
 
   it("reports the shortfall of the preferred type when no type has room", () => {

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { choicesPath } from "../../stacks/config.ts";
 import { FakeArm, type FakeArmState, todayCatalog, todayUsages } from "../fakes/arm.ts";
-import { only, synthLab } from "../helpers/synth.ts";
 import { runCli } from "../helpers/cli.ts";
+import { only, synthLab } from "../helpers/synth.ts";
 import { missingPath, tempDir } from "../helpers/tmp.ts";
 
 const fakes: FakeArm[] = [];
@@ -106,7 +106,10 @@ describe("evallab preflight", () => {
   it("fails on a soft-deleted account holding the name; --fix purges it", async () => {
     const f = await arm();
     const cwd = tempDir();
-    const name = JSON.parse((await preflight(f, ["--json"], {}, cwd)).stdout).results.find((x: { check: string }) => x.check === "soft-deleted").detail.split(" ").pop();
+    const name = JSON.parse((await preflight(f, ["--json"], {}, cwd)).stdout)
+      .results.find((x: { check: string }) => x.check === "soft-deleted")
+      .detail.split(" ")
+      .pop();
     f.state.deletedAccounts.push({ name, location: "swedencentral", resourceGroup: "rg-old" });
     const blocked = await preflight(f, [], {}, cwd);
     expect(blocked.code).toBe(1);

@@ -1,5 +1,5 @@
 // The real `cdktf synth`, as a user runs it.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LAB_REGIONS } from "../../stacks/config.ts";
@@ -25,10 +25,7 @@ describe("npx cdktf synth", () => {
     const cwd = labWorkdir();
     const first = runCdktf(["synth"], { cwd, env: CANARIES });
     expect(first.status, first.output).toBe(0);
-    const read = () =>
-      Object.fromEntries(
-        ["lab", "lab-databricks"].map((s) => [s, readFileSync(join(cwd, "cdktf.out", "stacks", s, "cdk.tf.json"), "utf8")]),
-      );
+    const read = () => Object.fromEntries(["lab", "lab-databricks"].map((s) => [s, readFileSync(join(cwd, "cdktf.out", "stacks", s, "cdk.tf.json"), "utf8")]));
     const a = read();
     const rg = Object.values(JSON.parse(a.lab).resource.azurerm_resource_group)[0] as { location: string };
     expect(LAB_REGIONS).toContain(rg.location);

@@ -1,14 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  ConfigError,
-  LAB_REGIONS,
-  choicesPath,
-  envName,
-  loadConfig,
-  normalizeRegion,
-} from "../../stacks/config.ts";
+import { ConfigError, choicesPath, envName, LAB_REGIONS, loadConfig, normalizeRegion } from "../../stacks/config.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 function load(env: Record<string, string> = {}, configFile?: unknown, rootDir = tempDir()) {
@@ -105,14 +98,28 @@ describe("model, deployment type and API version", () => {
 
   it("deploys preflight's persisted successor for the default request, with its type and API version", () => {
     const c = load({}, undefined, prepared(successor));
-    expect(c).toMatchObject({ model: "gpt-5-mini", modelVersion: "2025-08-07", deploymentType: "GlobalStandard", deploymentName: "gpt-5-mini", apiVersion: "v1", modelSource: "persisted" });
+    expect(c).toMatchObject({
+      model: "gpt-5-mini",
+      modelVersion: "2025-08-07",
+      deploymentType: "GlobalStandard",
+      deploymentName: "gpt-5-mini",
+      apiVersion: "v1",
+      modelSource: "persisted",
+    });
     expect(c.requestedModel).toEqual({ name: "gpt-35-turbo", version: "0125", explicit: false });
   });
 
   it("never lets a persisted choice override an explicit model, but keeps its type for that very model", () => {
     const root = prepared(successor);
-    expect(load({ LAB_MODEL: "gpt-5.4-mini", LAB_MODEL_VERSION: "2026-03-17" }, undefined, root)).toMatchObject({ model: "gpt-5.4-mini", deploymentType: "Standard", modelSource: "settings" });
-    expect(load({ LAB_MODEL: "gpt-5-mini", LAB_MODEL_VERSION: "2025-08-07" }, undefined, root)).toMatchObject({ deploymentType: "GlobalStandard", modelSource: "persisted" });
+    expect(load({ LAB_MODEL: "gpt-5.4-mini", LAB_MODEL_VERSION: "2026-03-17" }, undefined, root)).toMatchObject({
+      model: "gpt-5.4-mini",
+      deploymentType: "Standard",
+      modelSource: "settings",
+    });
+    expect(load({ LAB_MODEL: "gpt-5-mini", LAB_MODEL_VERSION: "2025-08-07" }, undefined, root)).toMatchObject({
+      deploymentType: "GlobalStandard",
+      modelSource: "persisted",
+    });
     expect(load({ LAB_DEPLOYMENT_TYPE: "DataZoneStandard" }, undefined, root)).toMatchObject({ model: "gpt-35-turbo", deploymentType: "DataZoneStandard" });
   });
 
@@ -207,9 +214,7 @@ describe("validation", () => {
     expect(c.names.databricksWorkspace.length).toBeLessThanOrEqual(64);
   });
   it("lists every problem at once, naming where each value came from", () => {
-    const problems = problemsOf(() =>
-      load({ LAB_REGION: "mars", LAB_CAPACITY: "0" }, { databricksSku: "standard", autoterminationMinutes: 5 }),
-    );
+    const problems = problemsOf(() => load({ LAB_REGION: "mars", LAB_CAPACITY: "0" }, { databricksSku: "standard", autoterminationMinutes: 5 }));
     expect(problems).toHaveLength(4);
     expect(problems.join("\n")).toContain("from lab.config.json");
     expect(problems.join("\n")).toContain("from LAB_REGION");

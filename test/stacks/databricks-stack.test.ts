@@ -35,11 +35,7 @@ describe("stack lab-databricks", () => {
   });
 
   it("installs the configured PyPI libraries, httpx pinned beside openai", () => {
-    expect(cluster.library).toEqual([
-      { pypi: { package: "openai==1.42.0" } },
-      { pypi: { package: "httpx<0.28" } },
-      { pypi: { package: "textstat==0.7.11" } },
-    ]);
+    expect(cluster.library).toEqual([{ pypi: { package: "openai==1.42.0" } }, { pypi: { package: "httpx<0.28" } }, { pypi: { package: "textstat==0.7.11" } }]);
   });
 
   it("passes credentials as environment variables, the key only as a secret reference", () => {
@@ -57,9 +53,7 @@ describe("stack lab-databricks", () => {
   });
 
   it("creates the lab's MLflow experiment under the deploying user", () => {
-    expect(only(dbx, "resource", "databricks_mlflow_experiment").name).toBe(
-      "${data.databricks_current_user.me.home}/evallab-qa-evaluation",
-    );
+    expect(only(dbx, "resource", "databricks_mlflow_experiment").name).toBe("${data.databricks_current_user.me.home}/evallab-qa-evaluation");
     for (const name of ["cluster_id", "cluster_url", "experiment_id", "experiment_url"]) expect(dbx.output[name]).toBeDefined();
     expect(dbx.output.experiment_url.value).toMatch(/^https:\/\/.+\/ml\/experiments\/\$\{databricks_mlflow_experiment\.experiment\.id\}$/);
   });

@@ -73,15 +73,7 @@ describe("stack lab", () => {
 
   it("outputs what the tools need, the key only as sensitive", () => {
     const o = lab.output;
-    for (const name of [
-      "openai_endpoint",
-      "openai_deployment",
-      "openai_api_version",
-      "region",
-      "workspace_url",
-      "workspace_resource_id",
-      "openai_api_key",
-    ]) {
+    for (const name of ["openai_endpoint", "openai_deployment", "openai_api_version", "region", "workspace_url", "workspace_resource_id", "openai_api_key"]) {
       expect(o[name], name).toBeDefined();
     }
     expect(o.openai_api_key.sensitive).toBe(true);

@@ -2,12 +2,12 @@
 // interpreter against the ARM fake, so its paths, api-versions and ordering are proven to work.
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { choicesPath } from "../../stacks/config.ts";
 import { DELETER_ACTIONS, PURGER_ACTIONS } from "../../stacks/teardown-stack.ts";
 import { FakeArm } from "../fakes/arm.ts";
-import { type HttpResult, type VirtualClock, runWorkflow, virtualClock } from "../helpers/logic-app-interpreter.ts";
+import { type HttpResult, runWorkflow, type VirtualClock, virtualClock } from "../helpers/logic-app-interpreter.ts";
 import { only, synthLab } from "../helpers/synth.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { choicesPath } from "../../stacks/config.ts";
 
 const { stacks, config } = synthLab({ LAB_REGION: "swedencentral" });
 const td = stacks["lab-teardown"];
@@ -45,7 +45,10 @@ describe("stack lab-teardown (synthesized)", () => {
     expect(Object.keys(a)).toEqual(["Delete_lab_group", "Until_lab_group_gone", "If_lab_group_gone"]);
     expect(a.Until_lab_group_gone.runAfter).toEqual({ Delete_lab_group: any });
     expect(a.Until_lab_group_gone.operationOptions).toBe("FailWhenLimitsReached");
-    expect(a.If_lab_group_gone).toMatchObject({ runAfter: { Until_lab_group_gone: any }, expression: { and: [{ equals: ["@outputs('Get_lab_group')['statusCode']", 404] }] } });
+    expect(a.If_lab_group_gone).toMatchObject({
+      runAfter: { Until_lab_group_gone: any },
+      expression: { and: [{ equals: ["@outputs('Get_lab_group')['statusCode']", 404] }] },
+    });
     const gone = a.If_lab_group_gone.actions;
     expect(Object.keys(gone)).toEqual(["Purge_openai_account", "Until_account_purged", "Until_managed_group_gone", "If_all_gone"]);
     expect(gone.If_all_gone.expression).toEqual({
@@ -59,7 +62,9 @@ describe("stack lab-teardown (synthesized)", () => {
     expect(gone.Purge_openai_account.inputs.uri).toBe(
       `${sub}/providers/Microsoft.CognitiveServices/locations/swedencentral/resourceGroups/rg-evallab-${config.suffix}/deletedAccounts/oai-evallab-${config.suffix}?api-version=2025-06-01`,
     );
-    expect(gone.Until_managed_group_gone.actions.Get_managed_group.inputs.uri).toBe(`${sub}/resourcegroups/rg-evallab-${config.suffix}-dbw-managed?api-version=2021-04-01`);
+    expect(gone.Until_managed_group_gone.actions.Get_managed_group.inputs.uri).toBe(
+      `${sub}/resourcegroups/rg-evallab-${config.suffix}-dbw-managed?api-version=2021-04-01`,
+    );
     expect(a.Until_lab_group_gone.limit).toEqual({ count: 120, timeout: "PT2H" });
     const https = JSON.stringify(action).match(/"type":"Http"/g) ?? [];
     const msi = JSON.stringify(action).match(/"authentication":\{"type":"ManagedServiceIdentity","audience":"https:\/\/management\.azure\.com\/"\}/g) ?? [];
@@ -73,7 +78,10 @@ describe("stack lab-teardown (synthesized)", () => {
     const purger = defs.find((d) => d.name.endsWith("-teardown-purger"));
     expect(deleter.permissions).toEqual([{ actions: DELETER_ACTIONS, not_actions: ["Microsoft.Authorization/*"] }]);
     expect(purger.permissions).toEqual([{ actions: PURGER_ACTIONS, not_actions: [] }]);
-    expect(deleter.assignable_scopes).toEqual([`\${data.azurerm_subscription.current.id}/resourceGroups/rg-evallab-${config.suffix}`, "${azurerm_resource_group.rg.id}"]);
+    expect(deleter.assignable_scopes).toEqual([
+      `\${data.azurerm_subscription.current.id}/resourceGroups/rg-evallab-${config.suffix}`,
+      "${azurerm_resource_group.rg.id}",
+    ]);
     const assignments = Object.values(td.resource.azurerm_role_assignment as Record<string, any>).map((r) => [r.scope, r.role_definition_id]);
     expect(assignments).toEqual([
       [`\${data.azurerm_subscription.current.id}/resourceGroups/rg-evallab-${config.suffix}`, "${azurerm_role_definition.deleter.role_definition_resource_id}"],
@@ -119,7 +127,11 @@ describe("the teardown workflow, run against the ARM fake under Logic Apps' rule
     const arm = await new FakeArm({ clock: clock.now }).start();
     fakes.push(arm);
     if (opts.lab !== false) {
-      arm.state.resourceGroups.set(config.names.resourceGroup, { location: "swedencentral", managed: [config.names.managedResourceGroup], accounts: [config.names.openaiAccount] });
+      arm.state.resourceGroups.set(config.names.resourceGroup, {
+        location: "swedencentral",
+        managed: [config.names.managedResourceGroup],
+        accounts: [config.names.openaiAccount],
+      });
       arm.state.resourceGroups.set(config.names.managedResourceGroup, { location: "swedencentral" });
     }
     arm.state.resourceGroups.set(config.names.teardownGroup, { location: "swedencentral" });
@@ -214,11 +226,20 @@ describe("the teardown workflow, run against the ARM fake under Logic Apps' rule
       expect(r.said("DELETE", config.names.teardownGroup)).toEqual([]);
       later(arm, clock, 15 * 60_000);
     }
-    expect([...arm.state.resourceGroups.keys()].sort()).toEqual([config.names.resourceGroup, config.names.managedResourceGroup, config.names.teardownGroup].sort());
+    expect([...arm.state.resourceGroups.keys()].sort()).toEqual(
+      [config.names.resourceGroup, config.names.managedResourceGroup, config.names.teardownGroup].sort(),
+    );
   });
 
   it("a purge that fails once: a 500 is retried within the run; a 409 fails the run, and the next run purges and finishes", async () => {
-    const purge = (status: number, code: string) => ({ method: "DELETE", pathIncludes: "/deletedAccounts/", status, code, message: `${code} (scripted)`, times: 1 });
+    const purge = (status: number, code: string) => ({
+      method: "DELETE",
+      pathIncludes: "/deletedAccounts/",
+      status,
+      code,
+      message: `${code} (scripted)`,
+      times: 1,
+    });
     const { arm, clock } = await azureWithLab();
     arm.state.failures.push(purge(500, "InternalServerError"));
     const retried = await run(arm, clock);
@@ -260,8 +281,14 @@ describe("the interpreter follows Logic Apps' documented rules", () => {
   });
 
   it("fails an HTTP action on a 404, and a run whose failure nothing handles", async () => {
-    expect(await runWorkflow({ A: get(), B: get({ A: ["Succeeded"] }) }, ctx([404]))).toMatchObject({ status: "Failed", actions: { A: "Failed", B: "Skipped" } });
-    expect(await runWorkflow({ A: get(), B: get({ A: ["Failed"] }) }, ctx([404, 200]))).toMatchObject({ status: "Succeeded", actions: { A: "Failed", B: "Succeeded" } });
+    expect(await runWorkflow({ A: get(), B: get({ A: ["Succeeded"] }) }, ctx([404]))).toMatchObject({
+      status: "Failed",
+      actions: { A: "Failed", B: "Skipped" },
+    });
+    expect(await runWorkflow({ A: get(), B: get({ A: ["Failed"] }) }, ctx([404, 200]))).toMatchObject({
+      status: "Succeeded",
+      actions: { A: "Failed", B: "Succeeded" },
+    });
   });
 
   it("fails an Until whose last iteration failed, even when its condition is met", async () => {
