@@ -1,7 +1,8 @@
 // Outputs in MLflow's shapes: metrics.json (flat name → number), eval_results_table.json
 // ({"columns": [...], "data": [[...]]}, streamed row by row), and the console summary.
-import { closeSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { tempPathFor, writeJsonAtomic } from "./atomic-write.ts";
 
 export const METRICS_FILE = "metrics.json";
 export const TABLE_FILE = "eval_results_table.json";
@@ -16,7 +17,7 @@ export class TableWriter {
     private readonly path: string,
     readonly columns: string[],
   ) {
-    this.tmp = `${path}.tmp`;
+    this.tmp = tempPathFor(path);
     this.fd = openSync(this.tmp, "w");
     writeSync(this.fd, `{"columns": ${JSON.stringify(columns)}, "data": [`);
   }
@@ -33,10 +34,7 @@ export class TableWriter {
   }
 }
 
-export function writeJson(path: string, value: unknown): void {
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(`${path}.tmp`, path);
-}
+export const writeJson = writeJsonAtomic;
 
 export interface RunCounts {
   rows: number;

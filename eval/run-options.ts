@@ -2,8 +2,9 @@
 // continues that very run, and a resume with another dataset or other options is refused, naming the
 // difference, before anything in DIR changes.
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeJsonAtomic } from "./atomic-write.ts";
 import type { Columns } from "./data/readers.ts";
 
 export const RUN_OPTIONS_FILE = "run.json";
@@ -38,9 +39,7 @@ export function readRunOptions(dir: string): RunOptions | undefined {
 }
 
 export function writeRunOptions(dir: string, options: RunOptions): void {
-  const file = join(dir, RUN_OPTIONS_FILE);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(options, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  writeJsonAtomic(join(dir, RUN_OPTIONS_FILE), options);
 }
 
 /** The flag that sets each option, for messages. */

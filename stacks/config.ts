@@ -1,9 +1,10 @@
 // The lab's one configuration object: schema, sources (defaults < lab.config.json < LAB_* variables),
 // and the choices that must never move once drawn (region, name suffix), persisted in a git-ignored file.
 import { randomInt } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { writeJsonAtomic } from "../eval/atomic-write.ts";
 import { defaultApiVersion } from "../eval/model/model-family.ts";
 import { labDeployed } from "./terraform-state.ts";
 
@@ -246,9 +247,7 @@ export function readChoices(rootDir: string): Choices {
 function saveChoices(rootDir: string, choices: Choices): Choices {
   const file = choicesPath(rootDir);
   mkdirSync(join(rootDir, STATE_DIR), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(choices, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeJsonAtomic(file, choices);
   return choices;
 }
 

@@ -1,11 +1,12 @@
 // Where the syllable data comes from. textstat uses NLTK's cmudict (downloaded on first use) and
 // Pyphen's en_US patterns; we find the same files the same way, cache downloads, and fall back to
 // npm-packaged dictionaries offline (measured in the README: how far each source is from textstat).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { unzipSync } from "fflate";
+import { writeFileAtomic } from "../../atomic-write.ts";
 import { fromPronouncingDictionary, parseNltkCmudict } from "./cmudict.ts";
 import { HyphenationPatterns } from "./pyphen.ts";
 
@@ -79,9 +80,7 @@ async function download(url: string, opts: SourceOptions): Promise<Uint8Array> {
 /** Write atomically so a crash never leaves a truncated cache file. */
 function writeCache(path: string, bytes: Uint8Array): void {
   mkdirSync(join(path, ".."), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeFileAtomic(path, bytes);
 }
 
 const require_ = createRequire(import.meta.url);
