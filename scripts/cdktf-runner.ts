@@ -222,7 +222,9 @@ export async function runCdktf(args: string[], opts: RunOptions & { stacks: stri
   }
 }
 
-export class OutputsError extends Error {}
+export class OutputsError extends Error {
+  readonly exitCode = 1;
+}
 
 export type StackOutputs = Record<string, Record<string, unknown>>;
 

@@ -7,7 +7,7 @@ import { stateResources } from "../stacks/terraform-state.ts";
 export const EXIT_INTERRUPTED = 130;
 
 export class InterruptedError extends Error {
-  readonly code = EXIT_INTERRUPTED;
+  readonly exitCode = EXIT_INTERRUPTED;
 }
 
 /** "lab: 5 resources, lab-databricks: none, lab-teardown: none" from the states on disk. */

@@ -12,6 +12,7 @@ export interface LockHolder {
 }
 
 export class LockedError extends Error {
+  readonly exitCode = 2;
   constructor(readonly holder: LockHolder) {
     super(
       `another \`evallab ${holder.command}\` is running in this folder (pid ${holder.pid}, since ${holder.since}); ` +

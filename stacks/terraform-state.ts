@@ -18,7 +18,9 @@ export interface StateResource {
   attributes: Record<string, unknown>;
 }
 
-export class StateError extends Error {}
+export class StateError extends Error {
+  readonly exitCode = 2;
+}
 
 /** The managed resources a stack's state holds; none when there is no state (or an empty one). */
 export function stateResources(rootDir: string, stack: string): StateResource[] {

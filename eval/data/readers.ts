@@ -4,6 +4,7 @@ import { extname } from "node:path";
 import { parse as parseCsv } from "csv-parse";
 
 export class DataError extends Error {
+  readonly exitCode = 2;
   constructor(message: string) {
     super(message);
     this.name = "DataError";

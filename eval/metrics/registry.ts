@@ -11,7 +11,9 @@ import type { Metric } from "./types.ts";
 export const QA_METRICS = ["exact_match", "token_count", "toxicity", "flesch_kincaid_grade_level", "ari_grade_level"] as const;
 export type MetricName = (typeof QA_METRICS)[number];
 
-export class MetricSelectionError extends Error {}
+export class MetricSelectionError extends Error {
+  readonly exitCode = 2;
+}
 
 /** Parse `--metrics a,b,c`; unknown names fail with the known list. */
 export function parseMetricNames(csv: string | undefined): MetricName[] {

@@ -55,6 +55,7 @@ export class ModelError extends Error {
 }
 
 export class SetupError extends Error {
+  readonly exitCode = 2;
   constructor(message: string) {
     super(message);
     this.name = "SetupError";

@@ -4,6 +4,10 @@ import { errorBody } from "../error-body.ts";
 import { ARM_SCOPE, armEndpoint, type TokenSource, tokenSource } from "./credentials.ts";
 
 export class ArmError extends Error {
+  /** Refused credentials are a setup problem (sign in); anything else ARM answered is a failure. */
+  get exitCode(): number {
+    return this.status === 401 || this.status === 403 ? 2 : 1;
+  }
   constructor(
     readonly status: number,
     readonly code: string,

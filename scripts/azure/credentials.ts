@@ -4,7 +4,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export class AzureAuthError extends Error {}
+export class AzureAuthError extends Error {
+  readonly exitCode = 2;
+}
 
 export type TokenSource = (scope: string) => Promise<string>;
 

@@ -35,7 +35,35 @@ export interface Command {
   run(argv: string[], io: Io): Promise<number>;
 }
 
-export class UsageError extends Error {}
+/**
+ * The one exit policy. Every error a command expects carries its exit code (`exitCode`): 1 something
+ * failed or remains, 2 bad input or setup, 130 interrupted. Anything without one is a bug and is thrown.
+ */
+export class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.remains,
+  ) {
+    super(message);
+  }
+}
+
+export class UsageError extends Error {
+  readonly exitCode = EXIT.usage;
+}
+
+export function exitCodeOf(e: unknown): number | undefined {
+  const code = (e as { exitCode?: unknown } | null)?.exitCode;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** Print an expected error as one line (an interruption as its own message) and return its exit code. */
+export function reportError(e: unknown, io: Io): number {
+  const code = exitCodeOf(e);
+  if (code === undefined) throw e;
+  io.err(code === 130 ? `\n${(e as Error).message}` : `error: ${(e as Error).message}`);
+  return code;
+}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

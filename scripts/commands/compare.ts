@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { METRICS_FILE } from "../../eval/report.ts";
 import { table } from "../format.ts";
-import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand, reportError, UsageError } from "./command.ts";
 
 const HELP = `usage: evallab compare DIR_A DIR_B [--json]
 
@@ -59,11 +59,7 @@ export const compareCommand: Command = {
       }
       return EXIT.ok;
     } catch (e) {
-      if (e instanceof UsageError) {
-        io.err(`error: ${e.message}`);
-        return EXIT.usage;
-      }
-      throw e;
+      return reportError(e, io);
     }
   },
 };

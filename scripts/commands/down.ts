@@ -12,9 +12,8 @@ import { logPath } from "../lab-state.ts";
 import { withLock } from "../lock.ts";
 import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
+import { type Command, CommandError, EXIT, type Io, parseCommand, reportError } from "./command.ts";
 import { azure, labConfig, terraformEnv } from "./lab-context.ts";
-import { reportLifecycleError, UpFailed } from "./up.ts";
 
 const HELP = `usage: evallab down [--json]
 
@@ -125,7 +124,7 @@ async function locateLab(io: Io, facts: AzureFacts, sub: string): Promise<LabCon
       if (m) suffixes.set(m[1], g.location);
     }
     if (suffixes.size > 1) {
-      throw new UpFailed(
+      throw new CommandError(
         `no lab state here, and subscription ${sub} holds ${suffixes.size} labs tagged lab=${prefix} (${groups.map((g) => g.name).join(", ")}): ` +
           "run `evallab down` in the folder that deployed each, or remove one with `az group delete --name <group> --yes`",
         EXIT.setup,
@@ -176,7 +175,7 @@ export async function labDown(io: Io): Promise<DownReport> {
     }
     ui.stop();
     const t = translateDeployError(r.output, config);
-    throw new UpFailed(`destroying ${stack} failed${t ? `: ${t.message}\nfix: ${t.fix}` : ""}\nfull log: ${logFile}`);
+    throw new CommandError(`destroying ${stack} failed${t ? `: ${t.message}\nfix: ${t.fix}` : ""}\nfull log: ${logFile}`);
   }
   ui.stop();
   io.err("verifying through Azure Resource Manager…");
@@ -207,7 +206,7 @@ export const downCommand: Command = {
       io.out(values.json ? JSON.stringify(report, null, 2) : renderDown(report));
       return report.remaining.length ? EXIT.remains : EXIT.ok;
     } catch (e) {
-      return reportLifecycleError(e, io);
+      return reportError(e, io);
     }
   },
 };

@@ -2,9 +2,8 @@
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { PREDICTIONS_FILE } from "../../eval/checkpoint.ts";
-import { DataError } from "../../eval/data/readers.ts";
 import { Readability } from "../../eval/metrics/readability/index.ts";
-import { type MetricName, MetricSelectionError, parseMetricNames, QA_METRICS } from "../../eval/metrics/registry.ts";
+import { type MetricName, parseMetricNames, QA_METRICS } from "../../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
 import { DATED_GA_API, defaultApiVersion } from "../../eval/model/model-family.ts";
 import { createAsk, SetupError, SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
@@ -12,18 +11,14 @@ import { formatMetrics, formatSummary } from "../../eval/report.ts";
 import { type EvalResult, runEvaluation } from "../../eval/run.ts";
 import { differences, RUN_OPTIONS_FILE, type RunOptions, readRunOptions, sha256File } from "../../eval/run-options.ts";
 import { DEFAULTS, type LabConfig } from "../../stacks/config.ts";
-import { OutputsError } from "../cdktf-runner.ts";
-import { DatabricksError } from "../databricks/client.ts";
-import { ClusterWaitError } from "../databricks/cluster.ts";
-import { evaluateOnDatabricks, RemoteEvalError } from "../databricks/remote-eval.ts";
+import { evaluateOnDatabricks } from "../databricks/remote-eval.ts";
 import { EXIT_INTERRUPTED } from "../interrupted.ts";
 import { labOutputs } from "../lab-state.ts";
-import { MlflowError } from "../mlflow/client.ts";
 import { logEvaluation } from "../mlflow/log-run.ts";
 import { resolveMlflowTarget } from "../mlflow/target.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, type Io, parseCommand, positiveInt, UsageError } from "./command.ts";
-import { LabSetupError, labConfig } from "./lab-context.ts";
+import { type Command, EXIT, exitCodeOf, type Io, parseCommand, positiveInt, reportError, UsageError } from "./command.ts";
+import { labConfig } from "./lab-context.ts";
 
 export const BUNDLED_DATASET = resolve(import.meta.dirname, "..", "..", "eval", "datasets", "lab-qa.jsonl");
 
@@ -200,9 +195,9 @@ async function logToMlflow(io: Io, outDir: string, params: Record<string, string
     io.err(`MLflow run: ${target.runUrl(experimentId, runId)}`);
     return true;
   } catch (e) {
-    if (!(e instanceof MlflowError || e instanceof DatabricksError || e instanceof OutputsError)) throw e;
+    if (exitCodeOf(e) === undefined) throw e;
     io.err(
-      `error: could not log to MLflow (${e.message}). The results are safe in ${outDir}; log them later with: evallab eval --resume ${outDir} --mlflow (and the same options)`,
+      `error: could not log to MLflow (${(e as Error).message}). The results are safe in ${outDir}; log them later with: evallab eval --resume ${outDir} --mlflow (and the same options)`,
     );
     return false;
   }
@@ -358,15 +353,7 @@ export const evalCommand: Command = {
       }
       return evalExitCode(result);
     } catch (e) {
-      if (e instanceof RemoteEvalError || e instanceof DatabricksError || e instanceof ClusterWaitError || e instanceof OutputsError) {
-        io.err(`error: ${e.message}`);
-        return EXIT.remains;
-      }
-      if (e instanceof UsageError || e instanceof DataError || e instanceof SetupError || e instanceof MetricSelectionError || e instanceof LabSetupError) {
-        io.err(`error: ${e.message}`);
-        return EXIT.usage;
-      }
-      throw e;
+      return reportError(e, io);
     }
   },
 };

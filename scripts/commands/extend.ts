@@ -10,9 +10,8 @@ import { logPath } from "../lab-state.ts";
 import { withLock } from "../lock.ts";
 import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
+import { type Command, CommandError, EXIT, type Io, parseCommand, reportError, UsageError } from "./command.ts";
 import { azure, labConfig, terraformEnv } from "./lab-context.ts";
-import { reportLifecycleError, UpFailed } from "./up.ts";
 
 const HELP = `usage: evallab extend DURATION
 
@@ -51,7 +50,7 @@ async function extend(io: Io, by: number): Promise<string> {
   ui.stop();
   if (r.interrupted) throw interruptedError(io.cwd, "extend", r.interrupted);
   // The new deadline stays saved either way: the next `evallab extend` or `up` deploys it.
-  if (r.exitCode !== 0) throw new UpFailed(`redeploying the deadline failed; full log: ${logFile}`);
+  if (r.exitCode !== 0) throw new CommandError(`redeploying the deadline failed; full log: ${logFile}`);
   const { facts, subscriptionId } = azure(io);
   await retag(facts, config, subscriptionId, deadline);
   return deadline;
@@ -69,7 +68,7 @@ export const extendCommand: Command = {
       io.out(`The lab is now removed at ${deadline}.`);
       return EXIT.ok;
     } catch (e) {
-      return reportLifecycleError(e, io);
+      return reportError(e, io);
     }
   },
 };

@@ -6,7 +6,9 @@ import { requireSubscription, subscriptionId } from "../azure/credentials.ts";
 import { azureFacts } from "../preflight/azure-facts.ts";
 import type { Io } from "./command.ts";
 
-export class LabSetupError extends Error {}
+export class LabSetupError extends Error {
+  readonly exitCode = 2;
+}
 
 export function labConfig(io: Io, persist = true): LabConfig {
   try {

@@ -7,10 +7,10 @@ import { formatSummary } from "../../eval/report.ts";
 import { runEvaluation } from "../../eval/run.ts";
 import { EXIT_INTERRUPTED } from "../interrupted.ts";
 import { acquireLock } from "../lock.ts";
-import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand, reportError } from "./command.ts";
 import { labDown, renderDown } from "./down.ts";
 import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "./eval.ts";
-import { labUp, reportLifecycleError } from "./up.ts";
+import { labUp } from "./up.ts";
 
 const HELP = `usage: evallab lab [--down] [--skip-preflight]
 
@@ -66,7 +66,7 @@ async function runLab(argv: string[], io: Io, holdLock: (release: () => void) =>
       if (result.fatal) io.err(`error: ${result.fatal}`);
       evalCode = evalExitCode(result);
     } catch (e) {
-      evalCode = reportLifecycleError(e, io);
+      evalCode = reportError(e, io);
     }
     // Ctrl-C stops the whole command: nothing is torn down behind the user's back.
     if (values.down && evalCode !== EXIT_INTERRUPTED && evalCode !== EXIT.setup) {
@@ -76,7 +76,7 @@ async function runLab(argv: string[], io: Io, holdLock: (release: () => void) =>
         io.out(renderDown(report));
         if (report.remaining.length) return EXIT.remains;
       } catch (e) {
-        return reportLifecycleError(e, io);
+        return reportError(e, io);
       }
     }
     return evalCode;

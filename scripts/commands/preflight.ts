@@ -1,15 +1,13 @@
 // `evallab preflight`: can this subscription hold the lab, and in which region? (also run by `up`).
 import { type LabConfig, type ModelChoice, writeChoices } from "../../stacks/config.ts";
 import { labDeployed } from "../../stacks/terraform-state.ts";
-import { ArmError } from "../azure/arm-client.ts";
-import { AzureAuthError } from "../azure/credentials.ts";
 import { MARK, table } from "../format.ts";
-import { LockedError, withLock } from "../lock.ts";
+import { withLock } from "../lock.ts";
 import { type PreflightReport, runChecks } from "../preflight/checks.ts";
 import { alternativesText, type ModelDecision, type ModelRef } from "../preflight/model-choice.ts";
 import { chooseRegion } from "../preflight/region.ts";
-import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
-import { azure, LabSetupError, labConfig } from "./lab-context.ts";
+import { type Command, EXIT, type Io, parseCommand, reportError } from "./command.ts";
+import { azure, labConfig } from "./lab-context.ts";
 
 const HELP = `usage: evallab preflight [--fix] [--json]
 
@@ -122,11 +120,7 @@ export const preflightCommand: Command = {
       io.out(values.json ? JSON.stringify(json, null, 2) : renderPreflight(outcome));
       return outcome.error ? EXIT.remains : EXIT.ok;
     } catch (e) {
-      if (e instanceof UsageError || e instanceof LabSetupError || e instanceof AzureAuthError || e instanceof ArmError || e instanceof LockedError) {
-        io.err(`error: ${e.message}`);
-        return EXIT.usage;
-      }
-      throw e;
+      return reportError(e, io);
     }
   },
 };

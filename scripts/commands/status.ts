@@ -9,9 +9,8 @@ import { formatUsd, hourlyCost } from "../cost.ts";
 import { DatabricksClient } from "../databricks/client.ts";
 import { getCluster } from "../databricks/cluster.ts";
 import { labOutputs } from "../lab-state.ts";
-import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand, reportError } from "./command.ts";
 import { azure, labConfig } from "./lab-context.ts";
-import { reportLifecycleError } from "./up.ts";
 
 const HELP = `usage: evallab status [--json]
 
@@ -122,7 +121,7 @@ export const statusCommand: Command = {
       io.out(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
       return EXIT.ok;
     } catch (e) {
-      return reportLifecycleError(e, io);
+      return reportError(e, io);
     }
   },
 };

@@ -3,20 +3,19 @@
 
 import { durationMs, isoSeconds, writeChoices } from "../../stacks/config.ts";
 import { DATABRICKS_STACK, LAB_STACK, TEARDOWN_STACK } from "../../stacks/stack-names.ts";
-import { labDeployed, StateError } from "../../stacks/terraform-state.ts";
-import { ArmError } from "../azure/arm-client.ts";
-import { AzureAuthError, subscriptionId } from "../azure/credentials.ts";
-import { OutputsError, runCdktf } from "../cdktf-runner.ts";
+import { labDeployed } from "../../stacks/terraform-state.ts";
+import { subscriptionId } from "../azure/credentials.ts";
+import { runCdktf } from "../cdktf-runner.ts";
 import { formatUsd, hourlyCost } from "../cost.ts";
-import { DatabricksClient, DatabricksError } from "../databricks/client.ts";
-import { ClusterWaitError, waitForCluster } from "../databricks/cluster.ts";
+import { DatabricksClient } from "../databricks/client.ts";
+import { waitForCluster } from "../databricks/cluster.ts";
 import { translateDeployError } from "../deploy-errors.ts";
-import { InterruptedError, interruptedError } from "../interrupted.ts";
+import { interruptedError } from "../interrupted.ts";
 import { type LabOutputs, labOutputs, logPath } from "../lab-state.ts";
-import { LockedError, withLock } from "../lock.ts";
+import { withLock } from "../lock.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
-import { LabSetupError, labConfig, terraformEnv } from "./lab-context.ts";
+import { type Command, CommandError, EXIT, type Io, parseCommand, reportError } from "./command.ts";
+import { labConfig, terraformEnv } from "./lab-context.ts";
 import { preflight, renderChecks } from "./preflight.ts";
 
 const HELP = `usage: evallab up [--skip-preflight] [--no-wait]
@@ -36,15 +35,6 @@ export interface UpOptions {
   wait?: boolean;
 }
 
-export class UpFailed extends Error {
-  constructor(
-    message: string,
-    readonly code: number = EXIT.remains,
-  ) {
-    super(message);
-  }
-}
-
 /** The whole `up` flow; returns the deployed lab's outputs (secrets in memory only). */
 export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
   if (!opts.skipPreflight) {
@@ -53,7 +43,7 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
     const outcome = await preflight(io, labConfig(io, false), false);
     if (outcome.error) {
       io.err(renderChecks(outcome.report));
-      throw new UpFailed(`preflight: ${outcome.error}; fix: ${outcome.fix}`);
+      throw new CommandError(`preflight: ${outcome.error}; fix: ${outcome.fix}`);
     }
     if (outcome.substituted) io.err(`  note: ${outcome.substituted}`);
     const model = outcome.model ? `${outcome.model.name} ${outcome.model.version} (${outcome.model.deploymentType}), ` : "";
@@ -67,7 +57,7 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
   }
   const stacks = [LAB_STACK, DATABRICKS_STACK, ...(config.deadline ? [TEARDOWN_STACK] : [])];
   if (!subscriptionId(io.env)) {
-    throw new UpFailed(
+    throw new CommandError(
       "Terraform's azurerm provider needs the subscription: set ARM_SUBSCRIPTION_ID (e.g. export ARM_SUBSCRIPTION_ID=$(az account show --query id -o tsv)).",
       EXIT.setup,
     );
@@ -89,10 +79,10 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
   ui.stop();
   if (result.exitCode !== 0) {
     const what = failure ? `${failure.message}\nfix: ${failure.fix}` : "the deployment failed (see the log for Terraform's error)";
-    throw new UpFailed(`${what}\nfull log: ${logFile}`);
+    throw new CommandError(`${what}\nfull log: ${logFile}`);
   }
   const outputs = await labOutputs(io.cwd, env);
-  if (!outputs) throw new UpFailed(`deployed, but the stack outputs could not be read; full log: ${logFile}`);
+  if (!outputs) throw new CommandError(`deployed, but the stack outputs could not be read; full log: ${logFile}`);
   writeChoices(io.cwd, { deployedAt: new Date().toISOString() });
 
   if (opts.wait !== false && outputs.clusterId) {
@@ -123,35 +113,6 @@ export async function labUp(io: Io, opts: UpOptions = {}): Promise<LabOutputs> {
   return outputs;
 }
 
-/** Errors every life-cycle command reports the same way: one message, a non-zero exit. */
-export function reportLifecycleError(e: unknown, io: Io): number {
-  if (e instanceof InterruptedError) {
-    io.err(`\n${e.message}`);
-    return e.code;
-  }
-  if (e instanceof LockedError) {
-    io.err(`error: ${e.message}`);
-    return EXIT.setup;
-  }
-  if (e instanceof UpFailed) {
-    io.err(`error: ${e.message}`);
-    return e.code;
-  }
-  if (e instanceof UsageError || e instanceof LabSetupError || e instanceof AzureAuthError) {
-    io.err(`error: ${e.message}`);
-    return EXIT.usage;
-  }
-  if (e instanceof StateError) {
-    io.err(`error: ${e.message}`);
-    return EXIT.setup;
-  }
-  if (e instanceof ArmError || e instanceof DatabricksError || e instanceof ClusterWaitError || e instanceof OutputsError) {
-    io.err(`error: ${e.message}`);
-    return EXIT.remains;
-  }
-  throw e;
-}
-
 export const upCommand: Command = {
   async run(argv, io) {
     try {
@@ -161,7 +122,7 @@ export const upCommand: Command = {
       await withLock(io.cwd, "up", () => labUp(io, { skipPreflight: values["skip-preflight"], wait: !values["no-wait"] }));
       return EXIT.ok;
     } catch (e) {
-      return reportLifecycleError(e, io);
+      return reportError(e, io);
     }
   },
 };

@@ -8,6 +8,7 @@ import { errorBody } from "../error-body.ts";
 export const AZURE_DATABRICKS_SCOPE = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default";
 
 export class DatabricksError extends Error {
+  readonly exitCode = 1;
   constructor(
     readonly status: number,
     readonly code: string,

@@ -21,7 +21,9 @@ export const startCluster = (db: DatabricksClient, id: string) => db.post("/api/
 export const libraryStatuses = async (db: DatabricksClient, id: string) =>
   (await db.get<{ library_statuses?: LibraryStatus[] }>("/api/2.0/libraries/cluster-status", { cluster_id: id })).library_statuses ?? [];
 
-export class ClusterWaitError extends Error {}
+export class ClusterWaitError extends Error {
+  readonly exitCode = 1;
+}
 
 export interface WaitOptions {
   start?: boolean;

@@ -14,7 +14,9 @@ import { downloadWorkspaceFile, uploadWorkspaceFile } from "./workspace.ts";
 /** Notebook parameters above this size go through a workspace file instead. */
 export const MAX_INLINE_PARAM_BYTES = 10_000;
 
-export class RemoteEvalError extends Error {}
+export class RemoteEvalError extends Error {
+  readonly exitCode = 1;
+}
 
 export interface RemoteEvalOptions {
   lab: LabOutputs;

@@ -3,6 +3,7 @@
 import { errorBody } from "../error-body.ts";
 
 export class MlflowError extends Error {
+  readonly exitCode = 1;
   constructor(
     readonly status: number,
     readonly code: string,
