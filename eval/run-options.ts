@@ -45,7 +45,6 @@ export function writeRunOptions(dir: string, options: RunOptions): void {
 /** The flag that sets each option, for messages. */
 const FLAG: Record<string, string> = {
   data: "--data",
-  dataSha256: "the dataset's content",
   "columns.inputs": "--inputs-column",
   "columns.targets": "--targets",
   "columns.predictions": "--predictions",

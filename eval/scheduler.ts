@@ -166,8 +166,9 @@ export async function schedule<T, R extends WorkResult>(
   const onAnswer = (result: R) => {
     probing = false;
     if (result.tokens) tokensPerRequest = (tokensPerRequest * answered + result.tokens) / ++answered;
-    const units = result.budget ? budgetUnits(result.budget, tokensPerRequest * 1.2) : undefined;
-    if (units !== undefined) {
+    const perRequest = tokensPerRequest * 1.2;
+    const units = result.budget ? budgetUnits(result.budget, perRequest) : undefined;
+    if (result.budget && units !== undefined) {
       const t = now();
       budgetMode = true;
       maxUnits = Math.max(maxUnits, units);
@@ -177,7 +178,7 @@ export async function schedule<T, R extends WorkResult>(
         refill = refill === 0 ? rate : refill * 0.7 + rate * 0.3;
         lastReport = { t, units, sent: sentTotal };
       }
-      credit = Math.floor(units) - recentSends();
+      credit = budgetCredit(result.budget, recentSends(), perRequest) ?? credit;
       creditAt = t;
       return;
     }

@@ -97,12 +97,17 @@ async function removeTeardownRoles(facts: AzureFacts, config: LabConfig, removed
   }
 }
 
+/** The name suffix in one of the lab's resource group names (`rg-<prefix>-<suffix>[-teardown|-dbw-managed]`). */
+function suffixOfGroup(prefix: string, name: string): string | undefined {
+  return new RegExp(`^rg-${prefix}-([a-z0-9]{6})(-teardown|-dbw-managed)?$`).exec(name)?.[1];
+}
+
 /** The lab's name suffix and region as its Terraform state records them (resource group name and location). */
 function fromState(rootDir: string, prefix: string): { suffix: string; region: string } | undefined {
   for (const stack of [LAB_STACK, TEARDOWN_STACK, DATABRICKS_STACK]) {
     for (const r of stateResources(rootDir, stack)) {
-      const m = r.type === "azurerm_resource_group" ? new RegExp(`^rg-${prefix}-([a-z0-9]{6})(-teardown)?$`).exec(String(r.attributes.name)) : null;
-      if (m) return { suffix: m[1], region: String(r.attributes.location) };
+      const suffix = r.type === "azurerm_resource_group" ? suffixOfGroup(prefix, String(r.attributes.name)) : undefined;
+      if (suffix) return { suffix, region: String(r.attributes.location) };
     }
   }
   return undefined;
@@ -112,16 +117,17 @@ function fromState(rootDir: string, prefix: string): { suffix: string; region: s
  * Which lab to remove: the one this folder's choices name; else the one its Terraform state holds;
  * else, with no state either, the one resource group tagged `lab=<prefix>` names in the subscription.
  */
-async function locateLab(io: Io, facts: AzureFacts, sub: string): Promise<LabConfig | undefined> {
-  if (existsSync(choicesPath(io.cwd))) return labConfig(io, false);
-  const prefix = labConfig(io, false).prefix;
+async function locateLab(io: Io, facts: AzureFacts, sub: string): Promise<{ config?: LabConfig; prefix: string }> {
+  const settings = labConfig(io, false);
+  if (existsSync(choicesPath(io.cwd))) return { config: settings, prefix: settings.prefix };
+  const { prefix } = settings;
   let found = fromState(io.cwd, prefix);
   if (!found) {
     const groups = await facts.labGroups(prefix);
     const suffixes = new Map<string, string>();
     for (const g of groups) {
-      const m = new RegExp(`^rg-${prefix}-([a-z0-9]{6})(-teardown|-dbw-managed)?$`).exec(g.name);
-      if (m) suffixes.set(m[1], g.location);
+      const suffix = suffixOfGroup(prefix, g.name);
+      if (suffix) suffixes.set(suffix, g.location);
     }
     if (suffixes.size > 1) {
       throw new CommandError(
@@ -133,19 +139,16 @@ async function locateLab(io: Io, facts: AzureFacts, sub: string): Promise<LabCon
     const [entry] = [...suffixes.entries()];
     if (entry) found = { suffix: entry[0], region: entry[1] };
   }
-  if (!found) return undefined;
+  if (!found) return { prefix };
   writeChoices(io.cwd, { suffix: found.suffix, ...(LAB_REGIONS.includes(found.region as LabRegion) ? { region: found.region as LabRegion } : {}) });
-  return labConfig(io, false);
+  return { config: labConfig(io, false), prefix }; // with the recovered suffix
 }
 
 export async function labDown(io: Io): Promise<DownReport> {
   const { facts, subscriptionId: sub } = azure(io);
-  const config = await locateLab(io, facts, sub);
+  const { config, prefix } = await locateLab(io, facts, sub);
   if (!config) {
-    return {
-      removed: [`nothing: no lab state in this folder, and no resource group tagged lab=${labConfig(io, false).prefix} in subscription ${sub}`],
-      remaining: [],
-    };
+    return { removed: [`nothing: no lab state in this folder, and no resource group tagged lab=${prefix} in subscription ${sub}`], remaining: [] };
   }
   const env = terraformEnv(io);
   const logFile = logPath(io.cwd, "down");

@@ -101,7 +101,7 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
         `evallab eval --resume ${resumeDir}: ${diff.join("; ")}. Nothing was changed there: continue that run with \`evallab eval --resume ${resumeDir}\` alone, or start another with --out`,
       );
     }
-    return { ...saved, saved, outDir: resumeDir };
+    return { options: saved, outDir: resumeDir };
   }
   const data = given.data ?? BUNDLED_DATASET;
   const columns = {
@@ -139,7 +139,7 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
     model: staticRun || given.deployment || io.env.AZURE_OPENAI_DEPLOYMENT ? undefined : labSettings()?.model,
     maxTokens: given.maxTokens,
   };
-  return { ...options, saved: options, outDir: resolve(io.cwd, flag("resume") ?? flag("out") ?? timestampDir(io.cwd)) };
+  return { options, outDir: resolve(io.cwd, flag("resume") ?? flag("out") ?? timestampDir(io.cwd)) };
 }
 
 /**
@@ -272,8 +272,8 @@ export const evalCommand: Command = {
         );
       }
       const stdinKey = values["api-key-stdin"] ? await readKey(io) : undefined;
-      const o = await runOptionsOf(io, values);
-      const { data, outDir } = o;
+      const { options: o, outDir } = await runOptionsOf(io, values);
+      const { data } = o;
       const targets = o.columns.targets;
       const deployment = o.deployment ?? DEFAULTS.model;
       const apiVersion = o.apiVersion ?? "";
@@ -301,7 +301,7 @@ export const evalCommand: Command = {
         outDir,
         resume: values.resume !== undefined,
         metrics: o.metrics as MetricName[],
-        runOptions: o.saved,
+        runOptions: o,
         deployment,
         apiVersion,
         makeAsk: () =>
@@ -327,7 +327,7 @@ export const evalCommand: Command = {
           deployment: o.columns.predictions ? "(static predictions)" : deployment,
           api_version: apiVersion,
           dataset: data === BUNDLED_DATASET ? "bundled lab-qa.jsonl" : data,
-          dataset_sha256: o.saved.dataSha256,
+          dataset_sha256: o.dataSha256,
           system_prompt: SYSTEM_PROMPT,
           inputs_column: o.columns.inputs,
           ...(targets ? { targets_column: targets } : {}),

@@ -4,7 +4,7 @@ import { LAB_REGIONS } from "../../stacks/config.ts";
 import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
 import type { AzureFacts, ComputeSku, Usage } from "./azure-facts.ts";
-import { type ModelDecision, type ModelRef, type Offer, offerIn, type RegionCatalog, resolveModel } from "./model-choice.ts";
+import { type ModelDecision, type ModelRef, type Offer, offerIn, type RegionCatalog, type RegionOffer, resolveModel } from "./model-choice.ts";
 
 export type Status = "pass" | "warn" | "fail";
 
@@ -67,8 +67,7 @@ export async function regionFacts(facts: AzureFacts, config: LabConfig, region: 
 }
 
 /** The chosen (or, failing that, the requested) model in one region: deployable, and its quota. */
-function modelChecks(f: RegionFacts, ref: ModelRef, config: LabConfig, today: number): CheckResult[] {
-  const o = offerIn(f, ref, config.deploymentTypeSetting, config.capacity, today);
+function modelChecks(f: RegionFacts, o: RegionOffer, ref: ModelRef, config: LabConfig): CheckResult[] {
   const label = `${ref.name} ${ref.version}`;
   if (!o.deployable) {
     return [
@@ -175,9 +174,10 @@ export async function runChecks(facts: AzureFacts, subscriptionId: string, confi
   const deploymentTypes: PreflightReport["deploymentTypes"] = {};
   const passingRegions: LabRegion[] = [];
   for (const f of regions) {
-    const rows = [...modelChecks(f, shown, config, today), f.vcpu];
+    const offer = offerIn(f, shown, config.deploymentTypeSetting, config.capacity, today);
+    const rows = [...modelChecks(f, offer, shown, config), f.vcpu];
     results.push(...rows);
-    const pick = offerIn(f, shown, config.deploymentTypeSetting, config.capacity, today).pick;
+    const pick = offer.pick;
     if (rows.every((r) => r.status !== "fail") && pick) {
       passingRegions.push(f.region);
       deploymentTypes[f.region] = pick.type;

@@ -37,6 +37,15 @@ function labInAzure(w: LabWorld, suffix: string) {
   w.arm.state.resourceGroups.set(`rg-evallab-${suffix}-teardown`, { location: "eastus2", tags });
 }
 
+/** A lab stood up with `up --skip-preflight --no-wait` and present in Azure; returns its name suffix. */
+async function deployedLab(w: LabWorld): Promise<string> {
+  const up = await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env });
+  expect(up.code, up.stderr).toBe(0);
+  const suffix = suffixOf(w);
+  labInAzure(w, suffix);
+  return suffix;
+}
+
 describe("deployed means resources in the state", () => {
   it("a plain `cdktf deploy` is seen as deployed; after down, status says not deployed and extend applies nothing", async () => {
     const w = await world();
@@ -85,9 +94,7 @@ describe("deployed means resources in the state", () => {
 describe("down finds the lab without its choices file", () => {
   it("from the Terraform state", async () => {
     const w = await world();
-    expect((await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env })).code).toBe(0);
-    const suffix = suffixOf(w);
-    labInAzure(w, suffix);
+    const suffix = await deployedLab(w);
     rmSync(choicesPath(w.cwd));
     const down = await runCli(["down"], { cwd: w.cwd, env: w.env });
     expect(down.code, down.stderr + down.stdout).toBe(0);
@@ -189,9 +196,7 @@ describe("one command at a time, and Ctrl-C", () => {
 describe("status shows the guard", () => {
   it("warns when the teardown's last run Failed, from the Logic App's run history", async () => {
     const w = await world();
-    expect((await runCli(["up", "--skip-preflight", "--no-wait"], { cwd: w.cwd, env: w.env })).code).toBe(0);
-    const suffix = suffixOf(w);
-    labInAzure(w, suffix);
+    const suffix = await deployedLab(w);
     w.arm.state.workflowRuns[`la-evallab-${suffix}-teardown`] = [
       { name: "08584", status: "Failed", startTime: "2026-11-29T18:00:00Z", endTime: "2026-11-29T20:00:00Z", code: "Terminated" },
       { name: "08583", status: "Succeeded", startTime: "2026-11-29T17:45:00Z" },
