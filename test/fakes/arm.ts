@@ -153,7 +153,10 @@ export interface FakeArmState {
   /** How long a resource group deletion takes, and a purge of a soft-deleted account, in that time. */
   deleteTakesMs: number;
   purgeTakesMs: number;
-  /** Resource groups under a CanNotDelete lock: DELETE answers 409 ScopeLocked. */
+  /**
+   * Resource groups under a CanNotDelete lock: DELETE answers 409 ScopeLocked
+   * (learn.microsoft.com/azure/azure-resource-manager/management/lock-resources).
+   */
   locked: Set<string>;
   /** Scripted failures: the next matching requests get this ARM error (each entry used `times` times). */
   failures: { method: string; pathIncludes: string; status: number; code: string; message: string; times: number }[];
@@ -426,7 +429,8 @@ export class FakeArm {
       }
     }
     if (/^\/resourcegroups$/i.test(rest) && req.method === "GET") {
-      // $filter=tagName eq '<name>' and tagValue eq '<value>' (Resource Groups - List).
+      // $filter=tagName eq '<name>' and tagValue eq '<value>'
+      // (learn.microsoft.com/rest/api/resources/resource-groups/list, the $filter parameter).
       const f = /tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?/.exec(url.searchParams.get("$filter") ?? "");
       const groups = [...this.state.resourceGroups.entries()].filter(
         ([, g]) => !f || (f[1] in (g.tags ?? {}) && (f[2] === undefined || g.tags?.[f[1]] === f[2])),
@@ -481,7 +485,8 @@ export class FakeArm {
       if (kind.toLowerCase() === "roledefinitions") {
         const d = this.state.roleDefinitions.find((x) => x.id.endsWith(`/${id}`));
         if (!d) return reply(204, "");
-        // ARM refuses to delete a role definition that is still assigned.
+        // ARM refuses to delete a custom role that is still assigned: remove the assignments first
+        // (learn.microsoft.com/azure/role-based-access-control/custom-roles, "Delete a custom role").
         if (this.state.roleAssignments.some((a) => a.roleDefinitionId === d.id)) {
           return error(409, "RoleDefinitionHasAssignments", "There are existing role assignments referencing role (code: RoleDefinitionHasAssignments).");
         }
