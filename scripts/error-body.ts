@@ -7,7 +7,8 @@ export function errorBody(status: number, text: string, shape: "databricks" | "a
   try {
     const json = JSON.parse(text);
     const e = shape === "arm" ? { code: json?.error?.code, message: json?.error?.message } : { code: json?.error_code, message: json?.message };
-    if (e.code) code = String(e.code);
+    // Some legacy Databricks endpoints put the HTTP status in error_code as a number: treat it as absent.
+    if (typeof e.code === "string" && e.code) code = e.code;
     if (e.message) message = String(e.message);
   } catch {}
   return { code, message };

@@ -1,22 +1,9 @@
-// A thin Azure Resource Manager REST client: api-version per call, nextLink paging, ARM error bodies,
-// Retry-After on 429/5xx, and long-running operations (202 + Location / Azure-AsyncOperation).
-import { errorBody } from "../error-body.ts";
+// A thin Azure Resource Manager REST client over the shared transport: api-version per call, nextLink
+// paging, ARM error bodies, and long-running operations (202 + Azure-AsyncOperation, else Location).
+// https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations
+import { z } from "zod";
+import { type Reply, ServiceError, Transport, timeoutFromEnv } from "../http/transport.ts";
 import { ARM_SCOPE, armEndpoint, type TokenSource, tokenSource } from "./credentials.ts";
-
-export class ArmError extends Error {
-  /** Refused credentials are a setup problem (sign in); anything else ARM answered is a failure. */
-  get exitCode(): number {
-    return this.status === 401 || this.status === 403 ? 2 : 1;
-  }
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ArmError";
-  }
-}
 
 export interface ArmOptions {
   endpoint: string;
@@ -25,19 +12,41 @@ export interface ArmOptions {
   /** Poll interval when a long-running operation gives no Retry-After. */
   pollMs?: number;
   maxAttempts?: number;
+  timeoutMs?: number;
 }
 
-const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** ARM's documented transient answers (the Azure SDKs retry the same set). */
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+
+const page = <S extends z.ZodType>(item: S) => z.object({ value: z.array(item).optional(), nextLink: z.string().nullish() });
+/** An Azure-AsyncOperation status body. */
+const operation = z.object({ status: z.string(), error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional() });
 
 export class ArmClient {
+  readonly http: Transport;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(readonly opts: ArmOptions) {
-    this.sleep = opts.sleep ?? sleepReal;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.http = new Transport({
+      service: "arm",
+      origin: opts.endpoint,
+      credentials: async () => ({ authorization: `Bearer ${await opts.token(ARM_SCOPE)}` }),
+      retryable: (s) => RETRYABLE.has(s),
+      errorShape: "arm",
+      sleep: this.sleep,
+      maxAttempts: opts.maxAttempts,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   static fromEnv(env: NodeJS.ProcessEnv): ArmClient {
-    return new ArmClient({ endpoint: armEndpoint(env), token: tokenSource(env), pollMs: Number(env.LAB_ARM_POLL_MS) || undefined });
+    return new ArmClient({
+      endpoint: armEndpoint(env),
+      token: tokenSource(env),
+      pollMs: Number(env.LAB_ARM_POLL_MS) || undefined,
+      timeoutMs: timeoutFromEnv(env),
+    });
   }
 
   url(path: string, apiVersion: string, query: Record<string, string> = {}): string {
@@ -47,119 +56,76 @@ export class ArmClient {
     return u.toString();
   }
 
-  /** One request with retries on throttling and transient server errors. */
-  async request(method: string, url: string, body?: unknown): Promise<Response> {
-    const max = this.opts.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      const token = await this.opts.token(ARM_SCOPE);
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      } catch (e) {
-        if (attempt >= max) throw new ArmError(0, "ConnectionFailed", `cannot reach ${new URL(url).origin} (${(e as Error).message})`);
-        await this.sleep(500 * attempt);
-        continue;
-      }
-      if ((res.status === 429 || res.status >= 500) && attempt < max) {
-        const ra = Number(res.headers.get("retry-after"));
-        await this.sleep(Number.isFinite(ra) && ra > 0 ? ra * 1000 : 500 * 2 ** attempt);
-        continue;
-      }
-      return res;
-    }
+  private call(method: string, url: string, body?: unknown): Promise<Reply> {
+    return this.http.send(method, url, { body });
   }
 
-  private async parse<T>(res: Response, what: string): Promise<T> {
-    const text = await res.text();
-    if (!res.ok) {
-      const { code, message } = errorBody(res.status, text, "arm");
-      throw new ArmError(res.status, code, `${what}: ${code}: ${message}`);
-    }
-    return (text ? JSON.parse(text) : {}) as T;
-  }
-
-  async get<T>(path: string, apiVersion: string, query?: Record<string, string>): Promise<T> {
+  async get<S extends z.ZodType>(path: string, apiVersion: string, schema: S, query?: Record<string, string>): Promise<z.infer<S>> {
     const url = this.url(path, apiVersion, query);
-    return this.parse<T>(await this.request("GET", url), `GET ${new URL(url).pathname}`);
+    return this.http.parse(await this.call("GET", url), schema, `GET ${new URL(url).pathname}`);
   }
 
   /** GET that maps 404 to undefined (for "is it gone?" checks). */
-  async find<T>(path: string, apiVersion: string): Promise<T | undefined> {
+  async find<S extends z.ZodType>(path: string, apiVersion: string, schema: S): Promise<z.infer<S> | undefined> {
     const url = this.url(path, apiVersion);
-    const res = await this.request("GET", url);
-    if (res.status === 404) {
-      await res.text();
-      return undefined;
-    }
-    return this.parse<T>(res, `GET ${new URL(url).pathname}`);
+    const reply = await this.call("GET", url);
+    return reply.status === 404 ? undefined : this.http.parse(reply, schema, `GET ${new URL(url).pathname}`);
   }
 
-  /** Every item of a paged list, following nextLink. */
-  async list<T>(path: string, apiVersion: string, query?: Record<string, string>): Promise<T[]> {
-    const items: T[] = [];
+  /** Every item of a paged list, following nextLink (on ARM's own host only). */
+  async list<S extends z.ZodType>(path: string, apiVersion: string, item: S, query?: Record<string, string>): Promise<z.infer<S>[]> {
+    const items: z.infer<S>[] = [];
     let url: string | undefined = this.url(path, apiVersion, query);
     while (url) {
-      const page: { value?: T[]; nextLink?: string } = await this.parse(await this.request("GET", url), `GET ${new URL(url).pathname}`);
-      items.push(...(page.value ?? []));
-      url = page.nextLink || undefined;
+      const p: { value?: z.infer<S>[]; nextLink?: string | null } = this.http.parse(await this.call("GET", url), page(item), `GET ${new URL(url).pathname}`);
+      items.push(...(p.value ?? []));
+      url = p.nextLink || undefined;
     }
     return items;
   }
 
-  async post<T>(path: string, apiVersion: string, body?: unknown): Promise<T> {
+  async post<S extends z.ZodType>(path: string, apiVersion: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     const url = this.url(path, apiVersion);
-    return this.parse<T>(await this.request("POST", url, body), `POST ${new URL(url).pathname}`);
+    return this.http.parse(await this.call("POST", url, body), schema, `POST ${new URL(url).pathname}`);
   }
 
-  async patch<T>(path: string, apiVersion: string, body: unknown): Promise<T> {
+  async patch(path: string, apiVersion: string, body: unknown): Promise<void> {
     const url = this.url(path, apiVersion);
-    return this.parse<T>(await this.request("PATCH", url, body), `PATCH ${new URL(url).pathname}`);
+    this.http.ok(await this.call("PATCH", url, body), `PATCH ${new URL(url).pathname}`);
   }
 
   /** DELETE and wait for the long-running operation; 404 counts as already gone. */
   async delete(path: string, apiVersion: string, opts: { wait?: boolean; timeoutMs?: number } = {}): Promise<"deleted" | "absent"> {
     const url = this.url(path, apiVersion);
-    const res = await this.request("DELETE", url);
-    if (res.status === 404 || res.status === 204) {
-      await res.text();
-      return res.status === 404 ? "absent" : "deleted";
-    }
-    if (res.status === 202 && opts.wait !== false) {
-      await res.text();
-      await this.poll(res, opts.timeoutMs ?? 30 * 60_000);
-      return "deleted";
-    }
-    await this.parse(res, `DELETE ${new URL(url).pathname}`);
+    const reply = await this.call("DELETE", url);
+    if (reply.status === 404) return "absent";
+    this.http.ok(reply, `DELETE ${new URL(url).pathname}`);
+    if (reply.status === 202 && opts.wait !== false) await this.poll(reply, opts.timeoutMs ?? 30 * 60_000);
     return "deleted";
   }
 
-  private async poll(first: Response, timeoutMs: number): Promise<void> {
+  /** Azure-AsyncOperation (a status body) takes precedence over Location (202 until done), as ARM documents. */
+  private async poll(first: Reply, timeoutMs: number): Promise<void> {
     const asyncOp = first.headers.get("azure-asyncoperation");
-    const location = first.headers.get("location");
-    const target = asyncOp ?? location;
+    const target = asyncOp ?? first.headers.get("location");
     if (!target) return;
     const deadline = Date.now() + timeoutMs;
     let retryAfter = Number(first.headers.get("retry-after"));
     while (Date.now() < deadline) {
       await this.sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : (this.opts.pollMs ?? 10_000));
-      const res = await this.request("GET", target);
-      retryAfter = Number(res.headers.get("retry-after"));
+      const reply = await this.call("GET", target);
+      retryAfter = Number(reply.headers.get("retry-after"));
       if (asyncOp) {
-        const body = (await this.parse<{ status?: string; error?: { code?: string; message?: string } }>(res, "operation")) ?? {};
-        if (body.status === "Succeeded") return;
-        if (body.status === "Failed" || body.status === "Canceled") {
-          throw new ArmError(200, body.error?.code ?? "OperationFailed", body.error?.message ?? `operation ${body.status}`);
+        const op = this.http.parse(reply, operation, "operation");
+        if (op.status === "Succeeded") return;
+        if (op.status === "Failed" || op.status === "Canceled") {
+          throw new ServiceError("arm", 200, op.error?.code ?? "OperationFailed", op.error?.message ?? `operation ${op.status}`);
         }
-      } else {
-        if (res.status === 200 || res.status === 204) return;
-        if (res.status !== 202) await this.parse(res, "operation");
-        await res.text().catch(() => {});
+      } else if (reply.status !== 202) {
+        this.http.ok(reply, "operation");
+        return;
       }
     }
-    throw new ArmError(0, "Timeout", `operation did not finish within ${Math.round(timeoutMs / 60000)} minutes`);
+    throw new ServiceError("arm", 0, "Timeout", `operation did not finish within ${Math.round(timeoutMs / 60000)} minutes`);
   }
 }

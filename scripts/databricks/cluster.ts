@@ -1,25 +1,30 @@
 // Waiting for the lab's cluster: RUNNING (started if terminated) and every library INSTALLED.
+import { z } from "zod";
+import { anyObject } from "../http/transport.ts";
 import type { DatabricksClient } from "./client.ts";
 
-export interface ClusterInfo {
-  cluster_id: string;
-  state: string;
-  state_message?: string;
-  start_time?: number;
-  terminated_time?: number;
-  last_activity_time?: number;
-}
+const clusterInfo = z.looseObject({
+  cluster_id: z.string(),
+  state: z.string(),
+  state_message: z.string().optional(),
+  start_time: z.number().optional(),
+  terminated_time: z.number().optional(),
+  last_activity_time: z.number().optional(),
+});
+export type ClusterInfo = z.infer<typeof clusterInfo>;
 
-export interface LibraryStatus {
-  library: { pypi?: { package: string } };
-  status: string;
-  messages?: string[];
-}
+const libraryStatus = z.looseObject({
+  library: z.looseObject({ pypi: z.looseObject({ package: z.string() }).optional() }),
+  status: z.string(),
+  messages: z.array(z.string()).optional(),
+});
+export type LibraryStatus = z.infer<typeof libraryStatus>;
 
-export const getCluster = (db: DatabricksClient, id: string) => db.get<ClusterInfo>("/api/2.1/clusters/get", { cluster_id: id });
-export const startCluster = (db: DatabricksClient, id: string) => db.post("/api/2.1/clusters/start", { cluster_id: id });
+export const getCluster = (db: DatabricksClient, id: string) => db.get("/api/2.1/clusters/get", clusterInfo, { cluster_id: id });
+export const startCluster = (db: DatabricksClient, id: string) => db.post("/api/2.1/clusters/start", { cluster_id: id }, anyObject);
 export const libraryStatuses = async (db: DatabricksClient, id: string) =>
-  (await db.get<{ library_statuses?: LibraryStatus[] }>("/api/2.0/libraries/cluster-status", { cluster_id: id })).library_statuses ?? [];
+  (await db.get("/api/2.0/libraries/cluster-status", z.object({ library_statuses: z.array(libraryStatus).optional() }), { cluster_id: id })).library_statuses ??
+  [];
 
 export class ClusterWaitError extends Error {
   readonly exitCode = 1;

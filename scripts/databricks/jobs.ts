@@ -1,25 +1,25 @@
 // One-time notebook runs through the Jobs API 2.2: submit (with an idempotency token, so a retried
 // submit never runs twice), poll, and fetch the notebook's exit value or its error.
+import { z } from "zod";
 import type { DatabricksClient } from "./client.ts";
 
-export interface RunState {
-  life_cycle_state: string;
-  result_state?: string;
-  state_message?: string;
-}
+const runState = z.looseObject({ life_cycle_state: z.string(), result_state: z.string().optional(), state_message: z.string().optional() });
+export type RunState = z.infer<typeof runState>;
 
-export interface RunInfo {
-  run_id: number;
-  state: RunState;
-  run_page_url?: string;
-  tasks?: { run_id: number; task_key: string; state: RunState }[];
-}
+const runInfo = z.looseObject({
+  run_id: z.number(),
+  state: runState,
+  run_page_url: z.string().optional(),
+  tasks: z.array(z.looseObject({ run_id: z.number(), task_key: z.string(), state: runState })).optional(),
+});
+export type RunInfo = z.infer<typeof runInfo>;
 
-export interface RunOutput {
-  notebook_output?: { result?: string; truncated?: boolean };
-  error?: string;
-  error_trace?: string;
-}
+const runOutput = z.looseObject({
+  notebook_output: z.looseObject({ result: z.string().optional(), truncated: z.boolean().optional() }).optional(),
+  error: z.string().optional(),
+  error_trace: z.string().optional(),
+});
+export type RunOutput = z.infer<typeof runOutput>;
 
 export interface NotebookRun {
   clusterId: string;
@@ -32,22 +32,26 @@ export interface NotebookRun {
 export const TASK_KEY = "qa_evaluation";
 
 export async function submitNotebookRun(db: DatabricksClient, run: NotebookRun): Promise<number> {
-  const r = await db.post<{ run_id: number }>("/api/2.2/jobs/runs/submit", {
-    run_name: run.runName,
-    idempotency_token: run.idempotencyToken,
-    tasks: [
-      {
-        task_key: TASK_KEY,
-        existing_cluster_id: run.clusterId,
-        notebook_task: { notebook_path: run.notebookPath, source: "WORKSPACE", base_parameters: run.parameters },
-      },
-    ],
-  });
+  const r = await db.post(
+    "/api/2.2/jobs/runs/submit",
+    {
+      run_name: run.runName,
+      idempotency_token: run.idempotencyToken,
+      tasks: [
+        {
+          task_key: TASK_KEY,
+          existing_cluster_id: run.clusterId,
+          notebook_task: { notebook_path: run.notebookPath, source: "WORKSPACE", base_parameters: run.parameters },
+        },
+      ],
+    },
+    z.object({ run_id: z.number() }),
+  );
   return r.run_id;
 }
 
-export const getRun = (db: DatabricksClient, runId: number) => db.get<RunInfo>("/api/2.2/jobs/runs/get", { run_id: String(runId) });
-export const getRunOutput = (db: DatabricksClient, taskRunId: number) => db.get<RunOutput>("/api/2.2/jobs/runs/get-output", { run_id: String(taskRunId) });
+export const getRun = (db: DatabricksClient, runId: number) => db.get("/api/2.2/jobs/runs/get", runInfo, { run_id: String(runId) });
+export const getRunOutput = (db: DatabricksClient, taskRunId: number) => db.get("/api/2.2/jobs/runs/get-output", runOutput, { run_id: String(taskRunId) });
 
 const FINAL = new Set(["TERMINATED", "SKIPPED", "INTERNAL_ERROR"]);
 

@@ -2,7 +2,9 @@
 // the `eval_results_table.json` artifact, then FINISHED. Batched to MLflow's log-batch limits.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { METRICS_FILE, TABLE_FILE } from "../../eval/report.ts";
+import { anyObject } from "../http/transport.ts";
 import type { MlflowClient } from "./client.ts";
 
 /** MLflow's per-request limits for runs/log-batch. */
@@ -27,7 +29,7 @@ export async function logEvaluation(client: MlflowClient, req: LogRequest): Prom
   const metrics = JSON.parse(readFileSync(join(req.outDir, METRICS_FILE), "utf8")) as Record<string, number>;
   const now = Date.now();
   const tags = { "mlflow.source.name": "evallab", "mlflow.source.type": "LOCAL", "evallab.model_type": "question-answering", ...req.tags };
-  const { run } = await client.call<{ run: { info: { run_id: string; artifact_uri: string } } }>("POST", "runs/create", {
+  const { run } = await client.call("POST", "runs/create", z.object({ run: z.object({ info: z.object({ run_id: z.string(), artifact_uri: z.string() }) }) }), {
     experiment_id: req.experimentId,
     run_name: req.runName,
     start_time: now,
@@ -39,12 +41,12 @@ export async function logEvaluation(client: MlflowClient, req: LogRequest): Prom
       .filter(([, v]) => Number.isFinite(v))
       .map(([key, value]) => ({ key, value, timestamp: now, step: 0 }));
     const paramList = Object.entries(req.params).map(([key, value]) => ({ key, value: value.slice(0, LIMITS.paramValue) }));
-    for (const batch of chunks(metricList, LIMITS.metrics)) await client.call("POST", "runs/log-batch", { run_id: runId, metrics: batch });
-    for (const batch of chunks(paramList, LIMITS.params)) await client.call("POST", "runs/log-batch", { run_id: runId, params: batch });
+    for (const batch of chunks(metricList, LIMITS.metrics)) await client.call("POST", "runs/log-batch", anyObject, { run_id: runId, metrics: batch });
+    for (const batch of chunks(paramList, LIMITS.params)) await client.call("POST", "runs/log-batch", anyObject, { run_id: runId, params: batch });
     await client.uploadArtifact(runId, run.info.artifact_uri, TABLE_FILE, readFileSync(join(req.outDir, TABLE_FILE)));
-    await client.call("POST", "runs/update", { run_id: runId, status: "FINISHED", end_time: Date.now() });
+    await client.call("POST", "runs/update", anyObject, { run_id: runId, status: "FINISHED", end_time: Date.now() });
   } catch (e) {
-    await client.call("POST", "runs/update", { run_id: runId, status: "FAILED", end_time: Date.now() }).catch(() => {});
+    await client.call("POST", "runs/update", anyObject, { run_id: runId, status: "FAILED", end_time: Date.now() }).catch(() => {});
     throw e;
   }
   return { runId, experimentId: req.experimentId };

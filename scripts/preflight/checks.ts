@@ -1,8 +1,8 @@
 // Preflight: can this subscription hold the lab, and where? Each check is pass / warn / fail with the fix.
 import type { DeploymentType, LabConfig, LabRegion } from "../../stacks/config.ts";
 import { LAB_REGIONS } from "../../stacks/config.ts";
-import { ArmError } from "../azure/arm-client.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
+import { ServiceError } from "../http/transport.ts";
 import type { AzureFacts, ComputeSku, Usage } from "./azure-facts.ts";
 import { type ModelDecision, type ModelRef, type Offer, offerIn, type RegionCatalog, type RegionOffer, resolveModel } from "./model-choice.ts";
 
@@ -125,7 +125,7 @@ export async function runChecks(facts: AzureFacts, subscriptionId: string, confi
       fix: s.state === "Enabled" ? undefined : "use an enabled subscription (ARM_SUBSCRIPTION_ID or `az account set`)",
     });
   } catch (e) {
-    const signedOut = e instanceof AzureAuthError || (e instanceof ArmError && (e.status === 401 || e.status === 403));
+    const signedOut = e instanceof AzureAuthError || (e instanceof ServiceError && e.exitCode === 2);
     results.push({
       check: "subscription",
       status: "fail",

@@ -1,8 +1,10 @@
 // A loopback fake of Azure Resource Manager for the calls the lab makes, following the real contract:
 // bearer auth (401 AuthenticationFailed / InvalidAuthenticationToken), api-version required and checked
 // per resource provider (400 InvalidApiVersionParameter / MissingApiVersionParameter), paged lists with
-// nextLink, ARM error bodies {"error": {"code", "message"}}, and long-running DELETEs (202 + Location,
-// polled until 200) for resource groups and soft-deleted account purges.
+// nextLink, ARM error bodies {"error": {"code", "message"}}, and long-running DELETEs: 202 + Location
+// (202 until done, then 200) for resource groups; purges of soft-deleted accounts also carry
+// Azure-AsyncOperation, a status body (InProgress → Succeeded) that takes precedence over Location
+// (learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { sendJson, startServer, stopServer } from "./http.ts";
 
@@ -176,7 +178,7 @@ const API_VERSIONS: [RegExp, string[]][] = [
   [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.CognitiveServices\//i, ["2023-05-01", "2024-10-01", "2025-06-01"]],
   [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/[^/]+\/usages$/i, ["2023-09-01", "2024-07-01"]],
   [/^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/skus$/i, ["2021-07-01"]],
-  [/^\/subscriptions\/[^/]+\/operationresults\//i, ["2021-04-01", "2025-06-01"]],
+  [/^\/subscriptions\/[^/]+\/operation(results|statuses)\//i, ["2021-04-01", "2025-06-01"]],
   [/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.Logic\//i, ["2016-06-01", "2019-05-01"]],
   [/^\/subscriptions\/[^/]+\/resourcegroups$/i, ["2021-04-01", "2022-09-01"]],
   [/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/resources$/i, ["2021-04-01"]],
@@ -314,7 +316,7 @@ export class FakeArm {
       next?.searchParams.set("$skiptoken", String(skip + this.state.pageSize));
       return reply(200, { value, ...(next ? { nextLink: next.toString() } : {}) });
     };
-    const longRunning = (work: () => void, takesMs = this.state.deleteTakesMs, started?: () => void) => {
+    const longRunning = (work: () => void, takesMs = this.state.deleteTakesMs, started?: () => void, asyncStatus = false) => {
       started?.();
       const id = `op${++this.opSeq}`;
       let finished = false;
@@ -325,12 +327,21 @@ export class FakeArm {
       const clock = this.state.clock;
       if (!clock) setTimeout(done, this.state.backgroundMs).unref();
       this.operations.set(id, { polls: 0, done, dueAt: clock ? clock() + takesMs : undefined });
-      reply(202, "", { location: `${this.url}${sub}/operationresults/${id}?api-version=2021-04-01`, "retry-after": "0" });
+      const status: Record<string, string> = asyncStatus ? { "azure-asyncoperation": `${this.url}${sub}/operationstatuses/${id}?api-version=2025-06-01` } : {};
+      reply(202, "", { location: `${this.url}${sub}/operationresults/${id}?api-version=2021-04-01`, "retry-after": "0", ...status });
     };
     let m: RegExpExecArray | null;
 
     if (rest === "" && req.method === "GET") {
       return reply(200, { id: sub, subscriptionId: this.state.subscriptionId, displayName: "Lab subscription", state: this.state.subscriptionState });
+    }
+    if ((m = /^\/operationstatuses\/([^/]+)$/.exec(rest))) {
+      const op = this.operations.get(m[1]);
+      if (!op) return error(404, "NotFound", "operation not found");
+      if (++op.polls < this.state.pollsUntilDone) return reply(200, { id: m[1], name: m[1], status: "InProgress" });
+      op.done();
+      this.operations.delete(m[1]);
+      return reply(200, { id: m[1], name: m[1], status: "Succeeded" });
     }
     if ((m = /^\/operationresults\/([^/]+)$/.exec(rest))) {
       const op = this.operations.get(m[1]);
@@ -390,10 +401,15 @@ export class FakeArm {
       if (i < 0) return error(404, "ResourceNotFound", `The deleted account '${name}' was not found.`);
       if (req.method === "GET") return reply(200, { name, location: loc });
       if (req.method === "DELETE") {
-        return longRunning(() => {
-          const at = this.state.deletedAccounts.findIndex((a) => a.name === name && a.location === loc);
-          if (at >= 0) this.state.deletedAccounts.splice(at, 1);
-        }, this.state.purgeTakesMs);
+        return longRunning(
+          () => {
+            const at = this.state.deletedAccounts.findIndex((a) => a.name === name && a.location === loc);
+            if (at >= 0) this.state.deletedAccounts.splice(at, 1);
+          },
+          this.state.purgeTakesMs,
+          undefined,
+          true,
+        );
       }
     }
     if ((m = /^\/resourcegroups\/([^/]+)$/i.exec(rest))) {

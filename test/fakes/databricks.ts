@@ -1,9 +1,11 @@
 // A loopback fake of an Azure Databricks workspace's REST API, following the real contract: bearer
 // auth (403 "Invalid access token"), Clusters 2.1 get/start, Libraries 2.0 cluster-status, Databricks
 // error bodies {"error_code", "message"}. A cluster walks PENDING → RUNNING and its libraries
-// PENDING → INSTALLING → INSTALLED over successive polls, like the real service.
+// PENDING → INSTALLING → INSTALLED over successive polls, like the real service. Overload is scripted
+// as the workspace answers it: 429 REQUEST_LIMIT_EXCEEDED or 503 TEMPORARILY_UNAVAILABLE with
+// Retry-After (learn.microsoft.com/azure/databricks/resources/limits), and a body can trickle.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { sendJson, startServer, stopServer } from "./http.ts";
+import { sendJson, sendTrickle, startServer, stopServer } from "./http.ts";
 
 export interface FakeCluster {
   id: string;
@@ -31,6 +33,10 @@ export class FakeDatabricks {
   readonly routes: ((req: IncomingMessage, res: ServerResponse, body: unknown, url: URL) => boolean)[] = [];
   /** Handlers that see raw bodies before workspace auth (signed storage URLs). */
   readonly rawRoutes: ((req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean)[] = [];
+  /** Scripted overload: the next `times` authenticated requests get this status with Retry-After (seconds). */
+  readonly busy: { status: 429 | 503; times: number; retryAfter: string }[] = [];
+  /** When set, every answer's body trickles out one byte per this many ms. */
+  trickleMs = 0;
 
   async start(): Promise<this> {
     const { server, url } = await startServer((req, res, body) => this.handle(req, res, body));
@@ -69,11 +75,25 @@ export class FakeDatabricks {
     }
     const call: DatabricksCall = { method: req.method ?? "GET", path: url.pathname, status: 0, body: raw ? body : undefined };
     this.calls.push(call);
-    const reply = (status: number, payload: unknown) => {
+    const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
-      sendJson(res, status, payload);
+      if (this.trickleMs > 0) return sendTrickle(res, status, payload, this.trickleMs);
+      sendJson(res, status, payload, headers);
     };
-    if (req.headers.authorization !== `Bearer ${this.token}`) return reply(403, { error_code: "403", message: "Invalid access token." });
+    // A refused token gets the legacy numeric error_code, as the real front door answers
+    // (docs.databricks.com/api/account/errors: "some legacy endpoints return the HTTP status code here as an integer").
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      return reply(403, { error_code: 403, message: "Invalid access token." }, { "x-databricks-reason-phrase": "Invalid access token." });
+    }
+    const busy = this.busy.find((b) => b.times > 0);
+    if (busy) {
+      busy.times--;
+      const [code, message] =
+        busy.status === 429
+          ? ["REQUEST_LIMIT_EXCEEDED", "Too many requests. Please wait a moment and try again."]
+          : ["TEMPORARILY_UNAVAILABLE", "The service is temporarily unavailable. Please try again later."];
+      return reply(busy.status, { error_code: code, message }, { "retry-after": busy.retryAfter });
+    }
 
     for (const route of this.routes) {
       if (route(req, res, body, url)) {

@@ -31,3 +31,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * A JSON answer whose body trickles out one byte every `msPerByte` after the headers: a server that
+ * answers at once but never finishes (what a client's timeout must cover, not only the headers).
+ */
+export function sendTrickle(res: ServerResponse, status: number, body: unknown, msPerByte: number): void {
+  const text = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { "content-type": "application/json", "content-length": text.length });
+  let i = 0;
+  const tick = () => {
+    if (res.destroyed || i >= text.length) return void res.end();
+    res.write(text.subarray(i, ++i));
+    setTimeout(tick, msPerByte).unref();
+  };
+  tick();
+}
