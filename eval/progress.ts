@@ -1,19 +1,11 @@
 // One refreshing stderr line for long runs: rows done/total, rate, retries, ETA. Silent when stderr is
 // not a terminal or with --quiet, so logs and pipes stay clean.
+import { formatDuration, LiveLine } from "./terminal.ts";
 
 export interface ProgressOptions {
   enabled: boolean;
   stream?: NodeJS.WriteStream;
   now?: () => number;
-}
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return "?";
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
 export class Progress {
@@ -22,18 +14,22 @@ export class Progress {
   private retries = 0;
   private failed = 0;
   private readonly started: number;
-  private timer?: NodeJS.Timeout;
-  private readonly stream: NodeJS.WriteStream;
+  private readonly live: LiveLine;
   private readonly now: () => number;
 
   constructor(
     private readonly total: number,
-    private readonly opts: ProgressOptions,
+    opts: ProgressOptions,
   ) {
-    this.stream = opts.stream ?? process.stderr;
+    const stream = opts.stream ?? process.stderr;
     this.now = opts.now ?? Date.now;
     this.started = this.now();
-    if (opts.enabled) this.timer = setInterval(() => this.render(), 250).unref();
+    this.live = new LiveLine(
+      opts.enabled,
+      (t) => stream.write(t),
+      () => this.line(),
+      250,
+    );
   }
 
   rowDone(failed = false): void {
@@ -62,12 +58,7 @@ export class Progress {
     );
   }
 
-  private render(): void {
-    this.stream.write(`\r\x1b[2K${this.line()}`);
-  }
-
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.opts.enabled) this.stream.write(`\r\x1b[2K${this.line()}\n`);
+    this.live.stop(this.line());
   }
 }

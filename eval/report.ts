@@ -3,6 +3,7 @@
 import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { tempPathFor, writeJsonAtomic } from "./atomic-write.ts";
+import { table } from "./terminal.ts";
 
 export const METRICS_FILE = "metrics.json";
 export const TABLE_FILE = "eval_results_table.json";
@@ -63,12 +64,10 @@ export function formatSummary(metrics: Record<string, number>, counts: RunCounts
 export function formatMetrics(metrics: Record<string, number>): string {
   const names = Object.keys(metrics);
   if (names.length === 0) return "(no metrics)";
-  const width = Math.max(6, ...names.map((n) => n.length));
-  return [
-    `${"metric".padEnd(width)}  value`,
-    `${"-".repeat(width)}  ${"-".repeat(12)}`,
-    ...names.map((n) => `${n.padEnd(width)}  ${formatNumber(metrics[n])}`),
-  ].join("\n");
+  return table(
+    ["metric", "value"],
+    names.map((n) => [n, formatNumber(metrics[n])]),
+  );
 }
 
 function formatNumber(v: number): string {

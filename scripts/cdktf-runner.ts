@@ -233,7 +233,11 @@ export type StackOutputs = Record<string, Record<string, unknown>>;
  * outputs file into a named pipe (FIFO) in a private folder, so the values pass through the kernel and
  * never land on disk. (Child pipes are sockets here, which /dev/fd/N cannot reopen.)
  */
-export async function readOutputs(stacks: string[], opts: Omit<RunOptions, "onEvent">): Promise<StackOutputs> {
+/**
+ * The stacks' outputs, secrets included, through a named pipe into memory. `synthesized`: cdktf.out is
+ * the app as just deployed, so cdktf need not synthesize it again (a few seconds saved).
+ */
+export async function readOutputs(stacks: string[], opts: Omit<RunOptions, "onEvent"> & { synthesized?: boolean }): Promise<StackOutputs> {
   const dir = mkdtempSync(join(tmpdir(), "evallab-out-"));
   const fifo = join(dir, "outputs.json");
   try {
@@ -244,7 +248,17 @@ export async function readOutputs(stacks: string[], opts: Omit<RunOptions, "onEv
     });
     const result = await execa(
       "/bin/sh",
-      [...PRIVATE, process.execPath, cdktfBin(), "output", ...stacks, "--outputs-file", fifo, "--outputs-file-include-sensitive-outputs"],
+      [
+        ...PRIVATE,
+        process.execPath,
+        cdktfBin(),
+        "output",
+        ...stacks,
+        "--outputs-file",
+        fifo,
+        "--outputs-file-include-sensitive-outputs",
+        ...(opts.synthesized ? ["--skip-synth"] : []),
+      ],
       { cwd: opts.cwd, env: cdktfEnv(opts.env), extendEnv: false, reject: false, stdin: "ignore", all: true },
     );
     if (!settled) {

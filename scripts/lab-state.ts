@@ -66,9 +66,9 @@ export function toLabOutputs(o: StackOutputs): LabOutputs | undefined {
  * The deployed lab's outputs, or undefined when its state holds no resources. A deployed lab whose
  * outputs cannot be read is an error that says so — never "not deployed".
  */
-export async function labOutputs(cwd: string, env: NodeJS.ProcessEnv): Promise<LabOutputs | undefined> {
+export async function labOutputs(cwd: string, env: NodeJS.ProcessEnv, opts: { synthesized?: boolean } = {}): Promise<LabOutputs | undefined> {
   if (!labDeployed(cwd)) return undefined;
-  const outputs = toLabOutputs(await readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output") }));
+  const outputs = toLabOutputs(await readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output"), ...opts }));
   if (!outputs) {
     throw new OutputsError(
       "the lab's state holds resources but no outputs (an interrupted deploy?): finish it with `evallab up`, or remove it with `evallab down`",

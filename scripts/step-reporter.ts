@@ -1,7 +1,6 @@
 // Progress a person can follow: on a terminal one spinner line with the current step and elapsed
 // time; elsewhere (CI, pipes) one plain line per finished step.
-
-import { formatDuration } from "../eval/progress.ts";
+import { formatDuration, LiveLine } from "../eval/terminal.ts";
 import type { ProgressEvent } from "./cdktf-runner.ts";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -9,31 +8,31 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
 export class StepReporter {
   private current = "";
   private frame = 0;
-  private timer?: NodeJS.Timeout;
   private readonly started = Date.now();
+  private readonly live: LiveLine;
 
   constructor(
-    private readonly tty: boolean,
+    tty: boolean,
     private readonly write: (line: string) => void,
-    private readonly raw: (text: string) => void = (t) => process.stderr.write(t),
+    raw: (text: string) => void = (t) => process.stderr.write(t),
   ) {
-    if (tty) this.timer = setInterval(() => this.draw(), 120).unref();
-  }
-
-  private draw() {
-    if (!this.current) return;
-    this.raw(`\r\x1b[2K${FRAMES[this.frame++ % FRAMES.length]} ${this.current} · ${formatDuration(Date.now() - this.started)}`);
+    this.live = new LiveLine(
+      tty,
+      raw,
+      () => (this.current ? `${FRAMES[this.frame++ % FRAMES.length]} ${this.current} · ${formatDuration(Date.now() - this.started)}` : undefined),
+      120,
+    );
   }
 
   /** A step is under way (replaces the spinner text). */
   status(text: string): void {
     this.current = text;
-    if (this.tty) this.draw();
+    this.live.draw();
   }
 
   /** A step finished: always worth a line. */
   done(text: string): void {
-    if (this.tty) this.raw("\r\x1b[2K");
+    this.live.clear();
     this.write(`  ${text}`);
   }
 
@@ -45,8 +44,7 @@ export class StepReporter {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.tty) this.raw("\r\x1b[2K");
+    this.live.stop();
     this.current = "";
   }
 }

@@ -1,10 +1,10 @@
-// The lab's one configuration object: schema, sources (defaults < lab.config.json < LAB_* variables),
-// and the choices that must never move once drawn (region, name suffix), persisted in a git-ignored file.
+// The lab's one configuration object: schema, sources (defaults < lab.config.json < LAB_* variables,
+// plus the decisions persisted in .evallab/choices.json), validation and derived names. Pure: it reads
+// files and writes none; what it had to draw is returned in `drawn` for scripts/lab-choices.ts to record.
 import { randomInt } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { writeJsonAtomic } from "../eval/atomic-write.ts";
 import { defaultApiVersion } from "../eval/model/model-family.ts";
 import { labDeployed } from "./terraform-state.ts";
 
@@ -157,6 +157,8 @@ export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName"
   allTags: Record<string, string>;
   /** When the teardown removes the lab (ISO 8601, UTC); undefined with `expiresIn: off`. */
   deadline?: string;
+  /** Decisions this load had to make because none was persisted (suffix, a drawn region, a new deadline). */
+  drawn: Choices;
 }
 
 export class ConfigError extends Error {
@@ -215,8 +217,8 @@ export interface LoadOptions {
   /** Folder holding `lab.config.json` and `.evallab/`. */
   rootDir: string;
   env?: NodeJS.ProcessEnv;
-  /** Write drawn choices to disk (true for real synths; tests may turn it off). */
-  persist?: boolean;
+  /** The clock a new deadline counts from. */
+  now?: number;
 }
 
 export interface Choices {
@@ -243,32 +245,11 @@ export function readChoices(rootDir: string): Choices {
   }
 }
 
-/** Save the choices atomically (temp file + rename: a crash never leaves half a file). */
-function saveChoices(rootDir: string, choices: Choices): Choices {
-  const file = choicesPath(rootDir);
-  mkdirSync(join(rootDir, STATE_DIR), { recursive: true });
-  writeJsonAtomic(file, choices);
-  return choices;
-}
-
-/** Merge into the persisted choices. */
-export function writeChoices(rootDir: string, update: Choices): Choices {
-  return saveChoices(rootDir, { ...readChoices(rootDir), ...update });
-}
-
-/** Forget persisted choices (e.g. the deadline once the lab is down). */
-export function clearChoices(rootDir: string, keys: string[]): void {
-  if (!existsSync(choicesPath(rootDir))) return;
-  const current = readChoices(rootDir);
-  for (const k of keys) delete current[k];
-  saveChoices(rootDir, current);
-}
-
 /**
  * The teardown deadline: fixed once and persisted, so later synths do not move it; a stale one (past,
  * for a lab that is not deployed) is replaced, so a lab synthesized long ago is not removed at once.
  */
-export function resolveDeadline(rootDir: string, expiresIn: string, persisted: string | undefined, now = Date.now()): { deadline?: string; changed: boolean } {
+function resolveDeadline(rootDir: string, expiresIn: string, persisted: string | undefined, now: number): { deadline?: string; changed: boolean } {
   if (expiresIn === "off") return { deadline: undefined, changed: false };
   const at = persisted ? Date.parse(persisted) : Number.NaN;
   if (Number.isFinite(at) && (at > now || labDeployed(rootDir))) return { deadline: isoSeconds(at), changed: false };
@@ -360,7 +341,7 @@ function persistedModel(saved: unknown, settings: LabSettings, explicit: boolean
  * Load, validate and resolve the lab's configuration. Throws one ConfigError listing every problem
  * (with the setting, its source and the allowed values) before anything is synthesized.
  */
-export function loadConfig({ rootDir, env = process.env, persist = true }: LoadOptions): LabConfig {
+export function loadConfig({ rootDir, env = process.env, now = Date.now() }: LoadOptions): LabConfig {
   const problems: string[] = [];
   const sourceOf: Record<string, string> = {};
   const merged: Record<string, unknown> = { ...DEFAULTS };
@@ -399,13 +380,12 @@ export function loadConfig({ rootDir, env = process.env, persist = true }: LoadO
   const persistedRegion = LAB_REGIONS.find((r) => r === choices.region);
   const suffix = typeof choices.suffix === "string" && /^[a-z0-9]{6}$/.test(choices.suffix) ? choices.suffix : drawSuffix();
   const region = settings.region ?? persistedRegion ?? drawRegion();
-  // The region is persisted only when drawn: an explicitly configured one stays the user's to change.
-  const update: Choices = {};
-  if (suffix !== choices.suffix) update.suffix = suffix;
-  if (!settings.region && region !== choices.region) update.region = region;
-  const { deadline, changed } = resolveDeadline(rootDir, settings.expiresIn, choices.deadline);
-  if (changed) update.deadline = deadline;
-  if (persist && Object.keys(update).length > 0) writeChoices(rootDir, update);
+  // A region is recorded only when drawn: an explicitly configured one stays the user's to change.
+  const drawn: Choices = {};
+  if (suffix !== choices.suffix) drawn.suffix = suffix;
+  if (!settings.region && region !== choices.region) drawn.region = region;
+  const { deadline, changed } = resolveDeadline(rootDir, settings.expiresIn, choices.deadline, now);
+  if (changed) drawn.deadline = deadline;
 
   const names = deriveNames(settings.prefix, suffix);
   const nameProblems = checkNames(names);
@@ -432,5 +412,6 @@ export function loadConfig({ rootDir, env = process.env, persist = true }: LoadO
     names,
     allTags: { ...settings.tags, lab: settings.prefix, ...(deadline ? { "expires-at": deadline } : {}) },
     deadline,
+    drawn,
   };
 }

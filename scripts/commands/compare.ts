@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { METRICS_FILE } from "../../eval/report.ts";
-import { table } from "../format.ts";
+import { table } from "../../eval/terminal.ts";
 import { type Command, EXIT, type Io, parseCommand, reportError, UsageError } from "./command.ts";
 
 const HELP = `usage: evallab compare DIR_A DIR_B [--json]

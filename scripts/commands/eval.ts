@@ -2,25 +2,23 @@
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { PREDICTIONS_FILE } from "../../eval/checkpoint.ts";
-import { Readability } from "../../eval/metrics/readability/index.ts";
 import { type MetricName, parseMetricNames, QA_METRICS } from "../../eval/metrics/registry.ts";
-import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../../eval/metrics/toxicity.ts";
+import { DEFAULT_TOXICITY_MODEL } from "../../eval/metrics/toxicity.ts";
 import { DATED_GA_API, defaultApiVersion } from "../../eval/model/model-family.ts";
 import { createAsk, SetupError, SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
 import { formatMetrics, formatSummary } from "../../eval/report.ts";
-import { type EvalResult, runEvaluation } from "../../eval/run.ts";
+import { runEvaluation } from "../../eval/run.ts";
 import { differences, RUN_OPTIONS_FILE, type RunOptions, readRunOptions, sha256File } from "../../eval/run-options.ts";
 import { DEFAULTS, type LabConfig } from "../../stacks/config.ts";
 import { evaluateOnDatabricks } from "../databricks/remote-eval.ts";
 import { EXIT_INTERRUPTED } from "../interrupted.ts";
 import { labOutputs } from "../lab-state.ts";
+import { labConfig } from "../lifecycle/context.ts";
+import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "../local-eval.ts";
 import { logEvaluation } from "../mlflow/log-run.ts";
 import { resolveMlflowTarget } from "../mlflow/target.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, EXIT, exitCodeOf, type Io, parseCommand, positiveInt, reportError, UsageError } from "./command.ts";
-import { labConfig } from "./lab-context.ts";
-
-export const BUNDLED_DATASET = resolve(import.meta.dirname, "..", "..", "eval", "datasets", "lab-qa.jsonl");
 
 const HELP = `usage: evallab eval [options]
 
@@ -58,15 +56,6 @@ exit: 0 done · 1 some rows failed (resume with --resume DIR) · 2 bad input or 
 
 function timestampDir(cwd: string): string {
   return join(cwd, "runs", new Date().toISOString().replace(/[:.]/g, "-").replace("Z", ""));
-}
-
-/** What every local evaluation loads its metrics with (`--toxicity-model`, else EVALLAB_TOXICITY_MODEL). */
-export function metricLoaders(io: Io, toxicityModel?: string) {
-  return {
-    loadReadability: () => Readability.load({ env: io.env }),
-    loadToxicity: () => loadToxicityScorer(toxicityModel ?? io.env.EVALLAB_TOXICITY_MODEL ?? DEFAULT_TOXICITY_MODEL),
-    warn: (m: string) => io.err(`warning: ${m}`),
-  };
 }
 
 type EvalFlags = Record<string, string | boolean | undefined>;
@@ -115,7 +104,7 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
   const labSettings = () => {
     if (lab === null) {
       try {
-        lab = labConfig(io, false);
+        lab = labConfig(io);
       } catch (e) {
         if (!endpoint) throw e;
         lab = undefined;
@@ -175,11 +164,6 @@ async function readKey(io: Io): Promise<string> {
       "evallab eval: --api-key-stdin read no key from standard input; pipe it in, e.g. `printenv AZURE_OPENAI_API_KEY | evallab eval --api-key-stdin`",
     );
   return key;
-}
-
-/** 0 done · 2 a fatal setup error stopped it · 1 some rows failed. */
-export function evalExitCode(result: EvalResult): number {
-  return result.fatal ? EXIT.setup : result.counts.failed > 0 ? EXIT.failedRows : EXIT.ok;
 }
 
 /** Log the finished local results; a failure is reported, never fatal to the results on disk. */

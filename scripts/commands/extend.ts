@@ -1,17 +1,18 @@
 // `evallab extend 2h`: move the teardown's deadline — the lab-teardown stack's parameter and the
 // lab's `expires-at` tags — and nothing else: no other stack is applied.
 
-import { durationMs, isoSeconds, type LabConfig, writeChoices } from "../../stacks/config.ts";
+import { durationMs, isoSeconds, type LabConfig } from "../../stacks/config.ts";
 import { TEARDOWN_STACK } from "../../stacks/stack-names.ts";
 import { labDeployed } from "../../stacks/terraform-state.ts";
 import { runCdktf } from "../cdktf-runner.ts";
 import { interruptedError } from "../interrupted.ts";
+import { writeChoices } from "../lab-choices.ts";
 import { logPath } from "../lab-state.ts";
+import { azure, labConfig, terraformEnv } from "../lifecycle/context.ts";
 import { withLock } from "../lock.ts";
 import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { StepReporter } from "../step-reporter.ts";
 import { type Command, CommandError, EXIT, type Io, parseCommand, reportError, UsageError } from "./command.ts";
-import { azure, labConfig, terraformEnv } from "./lab-context.ts";
 
 const HELP = `usage: evallab extend DURATION
 
@@ -31,7 +32,7 @@ async function retag(facts: AzureFacts, config: LabConfig, sub: string, deadline
 }
 
 async function extend(io: Io, by: number): Promise<string> {
-  const config = labConfig(io, false);
+  const config = labConfig(io);
   if (!config.deadline) throw new UsageError("evallab extend: this lab has no teardown (expiresIn: off); nothing to extend");
   if (!labDeployed(io.cwd))
     throw new UsageError("evallab extend: no lab is deployed from this folder (its Terraform state holds no resources); `evallab up` sets a fresh deadline");

@@ -6,11 +6,11 @@ import { createAsk } from "../../eval/model/openai-qa.ts";
 import { formatSummary } from "../../eval/report.ts";
 import { runEvaluation } from "../../eval/run.ts";
 import { EXIT_INTERRUPTED } from "../interrupted.ts";
+import { labDown, renderDown } from "../lifecycle/down.ts";
+import { labUp } from "../lifecycle/up.ts";
+import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "../local-eval.ts";
 import { acquireLock } from "../lock.ts";
 import { type Command, EXIT, type Io, parseCommand, reportError } from "./command.ts";
-import { labDown, renderDown } from "./down.ts";
-import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "./eval.ts";
-import { labUp } from "./up.ts";
 
 const HELP = `usage: evallab lab [--down] [--skip-preflight]
 

@@ -1,6 +1,6 @@
 // `evallab status`: is the lab deployed, where, since when, is the cluster running, what has it cost.
 
-import { formatDuration } from "../../eval/progress.ts";
+import { formatDuration } from "../../eval/terminal.ts";
 import type { LabConfig } from "../../stacks/config.ts";
 import { readChoices } from "../../stacks/config.ts";
 import { TEARDOWN_STACK } from "../../stacks/stack-names.ts";
@@ -9,8 +9,8 @@ import { formatUsd, hourlyCost } from "../cost.ts";
 import { DatabricksClient } from "../databricks/client.ts";
 import { getCluster } from "../databricks/cluster.ts";
 import { labOutputs } from "../lab-state.ts";
+import { azure, labConfig } from "../lifecycle/context.ts";
 import { type Command, EXIT, type Io, parseCommand, reportError } from "./command.ts";
-import { azure, labConfig } from "./lab-context.ts";
 
 const HELP = `usage: evallab status [--json]
 
@@ -64,7 +64,7 @@ export async function labStatus(io: Io, now = Date.now()): Promise<LabStatus> {
   if (!outputs) return { deployed: false };
   const choices = readChoices(io.cwd);
   const deployedAt = typeof choices.deployedAt === "string" ? choices.deployedAt : undefined;
-  const config = labConfig(io, false);
+  const config = labConfig(io);
   const perHour = hourlyCost(config).clusterPerHour;
   const status: LabStatus = {
     deployed: true,

@@ -3,16 +3,17 @@
 import { ConfigError, type LabConfig, loadConfig } from "../../stacks/config.ts";
 import { ArmClient } from "../azure/arm-client.ts";
 import { requireSubscription, subscriptionId } from "../azure/credentials.ts";
+import type { Io } from "../commands/command.ts";
 import { azureFacts } from "../preflight/azure-facts.ts";
-import type { Io } from "./command.ts";
 
 export class LabSetupError extends Error {
   readonly exitCode = 2;
 }
 
-export function labConfig(io: Io, persist = true): LabConfig {
+/** The configuration with the persisted decisions; reads only (decisions are recorded where they are made). */
+export function labConfig(io: Io): LabConfig {
   try {
-    return loadConfig({ rootDir: io.cwd, env: io.env, persist });
+    return loadConfig({ rootDir: io.cwd, env: io.env });
   } catch (e) {
     if (e instanceof ConfigError) throw new LabSetupError(e.message);
     throw e;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, Progress } from "../../eval/progress.ts";
+import { Progress } from "../../eval/progress.ts";
+import { formatDuration } from "../../eval/terminal.ts";
 
 describe("progress line", () => {
   it("shows rows done of total, reused rows, rate, retries, failures and ETA", () => {

@@ -1,7 +1,9 @@
-// In-process synthesis of the lab's stacks into a temp folder; returns the parsed Terraform JSON.
+// In-process synthesis of the lab's stacks into a temp folder, as main.ts does it; returns the parsed
+// Terraform JSON.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "cdktf";
+import { recordDrawn } from "../../scripts/lab-choices.ts";
 import { type LabConfig, loadConfig } from "../../stacks/config.ts";
 import { buildStacks } from "../../stacks/index.ts";
 import { tempDir } from "./tmp.ts";
@@ -24,6 +26,7 @@ export function synthLab(env: Record<string, string> = {}, opts: { rootDir?: str
   const app = new App({ outdir: outDir });
   const built = buildStacks(app, config);
   app.synth();
+  recordDrawn(rootDir, config); // as main.ts does
   const stacks: Record<string, TfJson> = {};
   for (const stack of Object.values(built)) {
     const name = (stack as { node: { id: string } }).node.id;

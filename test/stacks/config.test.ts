@@ -1,14 +1,18 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { recordDrawn } from "../../scripts/lab-choices.ts";
 import { ConfigError, choicesPath, envName, LAB_REGIONS, loadConfig, normalizeRegion } from "../../stacks/config.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
+/** Load as a synth does (main.ts): the pure load, then record whatever it had to draw. */
 function load(env: Record<string, string> = {}, configFile?: unknown, rootDir = tempDir()) {
   if (configFile !== undefined) {
     writeFileSync(join(rootDir, "lab.config.json"), typeof configFile === "string" ? configFile : JSON.stringify(configFile));
   }
-  return loadConfig({ rootDir, env });
+  const config = loadConfig({ rootDir, env });
+  recordDrawn(rootDir, config);
+  return config;
 }
 
 function problemsOf(fn: () => unknown): string[] {
@@ -173,6 +177,19 @@ describe("region", () => {
       expect(again.region).toBe(first.region);
       expect(again.names).toEqual(first.names);
     }
+  });
+
+  it("loadConfig itself writes nothing; once the names are decided, a synth writes nothing either", () => {
+    const root = tempDir();
+    const pure = loadConfig({ rootDir: root, env: {} });
+    expect(readdirSync(root)).toEqual([]);
+    expect(Object.keys(pure.drawn).sort()).toEqual(["deadline", "region", "suffix"]);
+    load({}, undefined, root);
+    const before = { text: readFileSync(choicesPath(root), "utf8"), mtime: statSync(choicesPath(root)).mtimeMs };
+    const again = load({}, undefined, root);
+    expect(again.drawn).toEqual({});
+    expect(readFileSync(choicesPath(root), "utf8")).toBe(before.text);
+    expect(statSync(choicesPath(root)).mtimeMs).toBe(before.mtime);
   });
 
   it("does not persist an explicitly configured region, but keeps the suffix", () => {
