@@ -63,16 +63,12 @@ describe("stack lab-databricks", () => {
     expect(pre.error_message).toMatch(/ML runtime for CPUs, Scala >= 2\.12 and DBR >= 13\.3/);
   });
 
-  // The precondition is Terraform code: evaluate it with a real terraform (no provider needed).
-  const hasTerraform = (() => {
-    try {
-      execFileSync("terraform", ["version"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!hasTerraform).each([
+  // The precondition is Terraform code: evaluate it with a real terraform (no provider needed). Without
+  // one these tests fail, never skip: `.ci/run` makes sure it is there.
+  it("has a real terraform to evaluate the precondition with", () => {
+    expect(terraformVersion(), "terraform is not on PATH: install Terraform 1.11 (see README, Development)").toMatch(/^Terraform v1\.\d+/);
+  });
+  it.each([
     ["15.4.x-cpu-ml-scala2.12", true],
     ["13.3.x-cpu-ml-scala2.12", true],
     ["16.4.x-cpu-ml-scala2.13", true],
@@ -145,3 +141,11 @@ describe("the evaluation notebook", () => {
     expect(md5Of("print(1)\n")).not.toBe(md5Of("print(2)\n"));
   });
 });
+
+function terraformVersion(): string {
+  try {
+    return execFileSync("terraform", ["version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  } catch {
+    return "";
+  }
+}
