@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Readability } from "../../eval/metrics/readability/index.ts";
 import { countTokens } from "../../eval/metrics/token-count.ts";
 import { SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
-import { defaultAnswer, FakeAzureOpenAI } from "../fakes/azure-openai.ts";
+import { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
 import { runCli } from "../helpers/cli.ts";
 import { fakeEnv, READABILITY_ENV } from "../helpers/eval-env.ts";
-import { NEVER_CREATED, tempDir } from "../helpers/tmp.ts";
+import { LAB_ANSWERS, labAnswer, numpyAggregations, textstatRow } from "../helpers/textstat-fixture.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const fakes: FakeAzureOpenAI[] = [];
 async function fake(opts: ConstructorParameters<typeof FakeAzureOpenAI>[0] = {}) {
@@ -20,7 +20,12 @@ afterEach(async () => {
 });
 
 const readJson = (p: string) => JSON.parse(readFileSync(p, "utf8"));
-const readability = await Readability.load({ env: { ...READABILITY_ENV, HOME: NEVER_CREATED }, download: false });
+
+/** Each expected metric within 1e-9 of the written one, and no other metric written. */
+function expectMetrics(written: Record<string, number>, expected: Record<string, number>) {
+  expect(Object.keys(written).sort()).toEqual(Object.keys(expected).sort());
+  for (const [k, v] of Object.entries(expected)) expect(Math.abs(written[k] - v), k).toBeLessThanOrEqual(1e-9);
+}
 
 function writeJsonl(dir: string, rows: object[], name = "data.jsonl"): string {
   const file = join(dir, name);
@@ -29,8 +34,9 @@ function writeJsonl(dir: string, rows: object[], name = "data.jsonl"): string {
 }
 
 describe("evallab eval: the lab's two rows end to end", () => {
-  it("asks the real questions with the formal system prompt and writes MLflow's metrics", async () => {
-    const f = await fake();
+  it("asks the real questions with the formal system prompt and writes MLflow's metrics, equal to textstat's", async () => {
+    // The fake answers with texts whose FK and ARI textstat 0.7.11 computed: the engine is not the judge.
+    const f = await fake({ answer: labAnswer });
     const cwd = tempDir();
     const out = join(cwd, "out");
     const r = await runCli(["eval", "--out", out], { cwd, env: fakeEnv(f) });
@@ -50,24 +56,19 @@ describe("evallab eval: the lab's two rows end to end", () => {
     );
     expect(f.completed.every((q) => q.deployment === "gpt-35-turbo" && q.auth === "key")).toBe(true);
 
-    const answers = ["What is MLflow?", "What is Spark?"].map(defaultAnswer);
-    const fk = answers.map((a) => readability.fleschKincaid(a));
-    const ari = answers.map((a) => readability.ari(a));
-    // numpy for two values: mean (a+b)/2, population variance, p90 = lerp at 0.9 (b - (b-a)*0.1).
-    const agg = (v: number[]) => {
-      const [lo, hi] = [...v].sort((x, y) => x - y);
-      const mean = (v[0] + v[1]) / 2;
-      return { mean, variance: ((v[0] - mean) ** 2 + (v[1] - mean) ** 2) / 2, p90: hi - (hi - lo) * (1 - 0.9) };
-    };
-    const metrics = readJson(join(out, "metrics.json"));
-    expect(metrics).toEqual({
-      "exact_match/v1": 0,
-      "flesch_kincaid_grade_level/v1/mean": agg(fk).mean,
-      "flesch_kincaid_grade_level/v1/variance": agg(fk).variance,
-      "flesch_kincaid_grade_level/v1/p90": agg(fk).p90,
-      "ari_grade_level/v1/mean": agg(ari).mean,
-      "ari_grade_level/v1/variance": agg(ari).variance,
-      "ari_grade_level/v1/p90": agg(ari).p90,
+    const expected = ["What is MLflow?", "What is Spark?"].map((q) => LAB_ANSWERS[q]);
+    const answers = expected.map((r) => r.text);
+    const fk = expected.map((r) => r.flesch_kincaid_grade_level);
+    const ari = expected.map((r) => r.ari_grade_level);
+    const [fkAgg, ariAgg] = [numpyAggregations(fk), numpyAggregations(ari)];
+    expectMetrics(readJson(join(out, "metrics.json")), {
+      "exact_match/v1": 1, // the fixture's lab texts are the dataset's ground truths, word for word
+      "flesch_kincaid_grade_level/v1/mean": fkAgg.mean,
+      "flesch_kincaid_grade_level/v1/variance": fkAgg.variance,
+      "flesch_kincaid_grade_level/v1/p90": fkAgg.p90,
+      "ari_grade_level/v1/mean": ariAgg.mean,
+      "ari_grade_level/v1/variance": ariAgg.variance,
+      "ari_grade_level/v1/p90": ariAgg.p90,
     });
 
     const table = readJson(join(out, "eval_results_table.json"));
@@ -76,7 +77,10 @@ describe("evallab eval: the lab's two rows end to end", () => {
     expect(table.data[0][1]).toMatch(/^MLflow is an open-source platform/);
     expect(table.data.map((row: unknown[]) => row[2])).toEqual(answers);
     expect(table.data.map((row: unknown[]) => row[3])).toEqual(answers.map(countTokens));
-    expect(table.data.map((row: unknown[]) => row[4])).toEqual(fk);
+    for (const [i, row] of table.data.entries()) {
+      expect(Math.abs(row[4] - fk[i])).toBeLessThanOrEqual(1e-9);
+      expect(Math.abs(row[5] - ari[i])).toBeLessThanOrEqual(1e-9);
+    }
 
     // toxicity could not load here: skipped with one warning that says how to get it.
     expect(r.stderr.match(/toxicity skipped/g)).toHaveLength(1);
@@ -114,7 +118,7 @@ describe("faults", () => {
   });
 
   it("records content-filtered rows as filtered with empty metrics and goes on", async () => {
-    const f = await fake({ promptFilterWord: "forbidden", completionFilterWord: "redacted" });
+    const f = await fake({ promptFilterWord: "forbidden", completionFilterWord: "redacted", answer: (q) => (q === "What is MLflow?" ? labAnswer(q) : q) });
     const cwd = tempDir();
     const data = writeJsonl(cwd, [{ inputs: "a forbidden question" }, { inputs: "a redacted answer please" }, { inputs: "What is MLflow?" }]);
     const out = join(cwd, "o");
@@ -127,7 +131,8 @@ describe("faults", () => {
     const table = readJson(join(out, "eval_results_table.json"));
     expect(table.data[0].slice(1)).toEqual([null, null, null]);
     expect(table.data[1].slice(1)).toEqual([null, null, null]);
-    expect(readJson(join(out, "metrics.json"))["flesch_kincaid_grade_level/v1/mean"]).toBe(readability.fleschKincaid(defaultAnswer("What is MLflow?")));
+    const mean = readJson(join(out, "metrics.json"))["flesch_kincaid_grade_level/v1/mean"];
+    expect(Math.abs(mean - LAB_ANSWERS["What is MLflow?"].flesch_kincaid_grade_level)).toBeLessThanOrEqual(1e-9);
   });
 
   it("stops at once on a wrong key, says which setting to fix, and does not retry", async () => {
@@ -173,9 +178,10 @@ describe("faults", () => {
 describe("static dataset mode (--predictions)", () => {
   it("scores an answer column without calling any model", async () => {
     const cwd = tempDir();
+    const [a, b] = [textstatRow("code-001-inline"), textstatRow("sci-008-light")];
     const data = writeJsonl(cwd, [
-      { q: "a", answer: "The cat sat on the mat.", truth: "The cat sat on the mat." },
-      { q: "b", answer: "Photosynthesis converts light into chemical energy.", truth: "no" },
+      { q: "a", answer: a.text, truth: a.text },
+      { q: "b", answer: b.text, truth: "no" },
     ]);
     const out = join(cwd, "o");
     const r = await runCli(["eval", "--data", data, "--inputs-column", "q", "--predictions", "answer", "--targets", "truth", "--out", out], {
@@ -185,9 +191,8 @@ describe("static dataset mode (--predictions)", () => {
     expect(r.code, r.stderr).toBe(0);
     const m = readJson(join(out, "metrics.json"));
     expect(m["exact_match/v1"]).toBe(0.5);
-    expect(m["ari_grade_level/v1/mean"]).toBe(
-      (readability.ari("The cat sat on the mat.") + readability.ari("Photosynthesis converts light into chemical energy.")) / 2,
-    );
+    expect(Math.abs(m["ari_grade_level/v1/mean"] - (a.ari_grade_level + b.ari_grade_level) / 2)).toBeLessThanOrEqual(1e-9);
+    expect(Math.abs(m["flesch_kincaid_grade_level/v1/mean"] - (a.flesch_kincaid_grade_level + b.flesch_kincaid_grade_level) / 2)).toBeLessThanOrEqual(1e-9);
   });
 });
 
