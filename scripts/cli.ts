@@ -1,5 +1,5 @@
 // The `evallab` command: a table of subcommands; each parses its own flags and calls into modules.
-import { type Command, defaultIo, EXIT, type Io } from "./commands/command.ts";
+import { type Command, defaultIo, EXIT, type Io, reportError } from "./commands/command.ts";
 
 /** Commands load on demand: `evallab eval` never pays for the deploy tooling, and vice versa. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -36,5 +36,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     io.err(`evallab: unknown command "${name}"\n\n${usage()}`);
     return EXIT.usage;
   }
-  return (await command.load()).run(rest, io);
+  // The one exit policy: whatever a command throws is printed and mapped here (commands/command.ts).
+  try {
+    return await (await command.load()).run(rest, io);
+  } catch (e) {
+    return reportError(e, io);
+  }
 }

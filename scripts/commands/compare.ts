@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { METRICS_FILE } from "../../eval/report.ts";
 import { table } from "../../eval/terminal.ts";
-import { type Command, EXIT, type Io, parseCommand, reportError, UsageError } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
 
 const HELP = `usage: evallab compare DIR_A DIR_B [--json]
 
@@ -40,26 +40,22 @@ const fmt = (v: number | null) => (v === null ? "—" : Number.isInteger(v) ? St
 
 export const compareCommand: Command = {
   async run(argv: string[], io: Io) {
-    try {
-      const parsed = parseCommand("compare", argv, { json: { type: "boolean" } }, io, HELP, 2);
-      if (!parsed) return EXIT.ok;
-      const { values, positionals } = parsed;
-      if (positionals.length !== 2) throw new UsageError("evallab compare: give two result folders, DIR_A and DIR_B; see --help");
-      const [dirA, dirB] = positionals.map((p) => resolve(io.cwd, p));
-      const rows = compareMetrics(readMetrics(dirA), readMetrics(dirB));
-      if (values.json) io.out(JSON.stringify(rows, null, 2));
-      else {
-        io.out(`A: ${dirA}\nB: ${dirB}\n`);
-        io.out(
-          table(
-            ["metric", "A", "B", "B − A"],
-            rows.map((r) => [r.metric, fmt(r.a), fmt(r.b), r.diff === null ? "—" : r.diff.toExponential(2)]),
-          ),
-        );
-      }
-      return EXIT.ok;
-    } catch (e) {
-      return reportError(e, io);
+    const parsed = parseCommand("compare", argv, { json: { type: "boolean" } }, io, HELP, 2);
+    if (!parsed) return EXIT.ok;
+    const { values, positionals } = parsed;
+    if (positionals.length !== 2) throw new UsageError("evallab compare: give two result folders, DIR_A and DIR_B; see --help");
+    const [dirA, dirB] = positionals.map((p) => resolve(io.cwd, p));
+    const rows = compareMetrics(readMetrics(dirA), readMetrics(dirB));
+    if (values.json) io.out(JSON.stringify(rows, null, 2));
+    else {
+      io.out(`A: ${dirA}\nB: ${dirB}\n`);
+      io.out(
+        table(
+          ["metric", "A", "B", "B − A"],
+          rows.map((r) => [r.metric, fmt(r.a), fmt(r.b), r.diff === null ? "—" : r.diff.toExponential(2)]),
+        ),
+      );
     }
+    return EXIT.ok;
   },
 };

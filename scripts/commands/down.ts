@@ -1,7 +1,7 @@
 // `evallab down`: parse the flags, hold the lock, run the down flow (scripts/lifecycle/down.ts), print its report.
 import { labDown, renderDown } from "../lifecycle/down.ts";
 import { withLock } from "../lock.ts";
-import { type Command, EXIT, parseCommand, reportError } from "./command.ts";
+import { type Command, EXIT, parseCommand } from "./command.ts";
 
 const HELP = `usage: evallab down [--json]
 
@@ -14,15 +14,11 @@ exit: 0 nothing left · 1 something remains (named, with the command that remove
 
 export const downCommand: Command = {
   async run(argv, io) {
-    try {
-      const parsed = parseCommand("down", argv, { json: { type: "boolean" } }, io, HELP);
-      if (!parsed) return EXIT.ok;
-      const { values } = parsed;
-      const report = await withLock(io.cwd, "down", () => labDown(io));
-      io.out(values.json ? JSON.stringify(report, null, 2) : renderDown(report));
-      return report.remaining.length ? EXIT.remains : EXIT.ok;
-    } catch (e) {
-      return reportError(e, io);
-    }
+    const parsed = parseCommand("down", argv, { json: { type: "boolean" } }, io, HELP);
+    if (!parsed) return EXIT.ok;
+    const { values } = parsed;
+    const report = await withLock(io.cwd, "down", () => labDown(io));
+    io.out(values.json ? JSON.stringify(report, null, 2) : renderDown(report));
+    return report.remaining.length ? EXIT.remains : EXIT.ok;
   },
 };

@@ -18,7 +18,7 @@ import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "../local-eval.ts";
 import { logEvaluation } from "../mlflow/log-run.ts";
 import { resolveMlflowTarget } from "../mlflow/target.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, EXIT, exitCodeOf, type Io, parseCommand, positiveInt, reportError, UsageError } from "./command.ts";
+import { type Command, EXIT, exitCodeOf, type Io, parseCommand, positiveInt, UsageError } from "./command.ts";
 
 const HELP = `usage: evallab eval [options]
 
@@ -215,129 +215,125 @@ async function evalOnDatabricks(
 
 export const evalCommand: Command = {
   async run(argv: string[], io: Io): Promise<number> {
-    try {
-      const parsed = parseCommand(
-        "eval",
-        argv,
-        {
-          data: { type: "string" },
-          "inputs-column": { type: "string" },
-          targets: { type: "string" },
-          predictions: { type: "string" },
-          endpoint: { type: "string" },
-          "api-key": { type: "string" },
-          "api-key-stdin": { type: "boolean" },
-          "api-version": { type: "string" },
-          deployment: { type: "string" },
-          "max-concurrency": { type: "string" },
-          "max-tokens": { type: "string" },
-          metrics: { type: "string" },
-          "toxicity-model": { type: "string" },
-          out: { type: "string" },
-          resume: { type: "string" },
-          json: { type: "boolean" },
-          quiet: { type: "boolean" },
-          on: { type: "string" },
-          mlflow: { type: "boolean" },
-        },
-        io,
-        HELP,
-      );
-      if (!parsed) return EXIT.ok;
-      const { values } = parsed;
-      if (values.out && values.resume && resolve(values.out) !== resolve(values.resume)) {
-        throw new UsageError("evallab eval: --out and --resume name different folders; --resume DIR alone continues DIR");
-      }
-
-      if (values["api-key"] !== undefined && values["api-key-stdin"]) throw new UsageError("evallab eval: give the key once: --api-key or --api-key-stdin");
-      if (values["api-key"] !== undefined) {
-        io.err(
-          "warning: --api-key puts the key in the process list, where other users of this machine can read it; prefer AZURE_OPENAI_API_KEY or --api-key-stdin",
-        );
-      }
-      const stdinKey = values["api-key-stdin"] ? await readKey(io) : undefined;
-      const { options: o, outDir } = await runOptionsOf(io, values);
-      const { data } = o;
-      const targets = o.columns.targets;
-      const deployment = o.deployment ?? DEFAULTS.model;
-      const apiVersion = o.apiVersion ?? "";
-      const maxTokens = o.maxTokens;
-
-      const where = values.on ?? "local";
-      if (where !== "local" && where !== "databricks") throw new UsageError(`evallab eval: --on must be local or databricks, got "${where}"`);
-      if (where === "databricks") {
-        if (values.predictions) throw new UsageError("evallab eval: --predictions scores locally; drop --on databricks");
-        return await evalOnDatabricks(io, {
-          data: values.data ? data : undefined,
-          inputs: o.columns.inputs,
-          targets,
-          outDir,
-          json: values.json,
-          quiet: values.quiet,
-        });
-      }
-
-      const interrupt = onInterrupt(io);
-      const result = await runEvaluation({
-        stop: interrupt.signal,
-        data,
-        columns: o.columns,
-        outDir,
-        resume: values.resume !== undefined,
-        metrics: o.metrics as MetricName[],
-        runOptions: o,
-        deployment,
-        apiVersion,
-        makeAsk: () =>
-          createAsk({
-            endpoint: o.endpoint ?? "",
-            apiKey: stdinKey ?? values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
-            adToken: io.env.AZURE_OPENAI_AD_TOKEN,
-            apiVersion,
-            deployment,
-            model: o.model,
-            maxTokens,
-          }),
-        maxConcurrency: values["max-concurrency"] === undefined ? undefined : positiveInt("eval", "--max-concurrency", values["max-concurrency"], 1),
-        ...metricLoaders(io, values["toxicity-model"]),
-        progress: io.isTTY && !values.quiet,
-      }).finally(interrupt.release);
-
-      if (values.json) io.out(JSON.stringify(result.metrics, null, 2));
-      else io.out(formatSummary(result.metrics, result.counts, result.outDir));
-      let logged = true;
-      if (values.mlflow && !result.fatal) {
-        logged = await logToMlflow(io, outDir, {
-          deployment: o.columns.predictions ? "(static predictions)" : deployment,
-          api_version: apiVersion,
-          dataset: data === BUNDLED_DATASET ? "bundled lab-qa.jsonl" : data,
-          dataset_sha256: o.dataSha256,
-          system_prompt: SYSTEM_PROMPT,
-          inputs_column: o.columns.inputs,
-          ...(targets ? { targets_column: targets } : {}),
-          ...(o.columns.predictions ? { predictions_column: o.columns.predictions } : {}),
-        });
-      }
-      if (result.stopped) {
-        io.err(`interrupted: ${result.counts.answered} answered row(s) are saved in ${outDir}; continue with: evallab eval --resume ${outDir}`);
-        return EXIT_INTERRUPTED;
-      }
-      if (result.fatal) {
-        io.err(`error: ${result.fatal}`);
-        io.err(`finished rows are kept in ${outDir}; after fixing it, continue with: evallab eval --resume ${outDir}`);
-        return evalExitCode(result);
-      }
-      if (!logged) return EXIT.remains;
-      if (result.counts.failed > 0) {
-        const first = result.failedRows[0];
-        io.err(
-          `error: ${result.counts.failed} row(s) failed (first: line ${first.line}: ${first.error}). ` +
-            `Ask only those again with: evallab eval --resume ${outDir} (and the same options)`,
-        );
-      }
-      return evalExitCode(result);
-    } catch (e) {
-      return reportError(e, io);
+    const parsed = parseCommand(
+      "eval",
+      argv,
+      {
+        data: { type: "string" },
+        "inputs-column": { type: "string" },
+        targets: { type: "string" },
+        predictions: { type: "string" },
+        endpoint: { type: "string" },
+        "api-key": { type: "string" },
+        "api-key-stdin": { type: "boolean" },
+        "api-version": { type: "string" },
+        deployment: { type: "string" },
+        "max-concurrency": { type: "string" },
+        "max-tokens": { type: "string" },
+        metrics: { type: "string" },
+        "toxicity-model": { type: "string" },
+        out: { type: "string" },
+        resume: { type: "string" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean" },
+        on: { type: "string" },
+        mlflow: { type: "boolean" },
+      },
+      io,
+      HELP,
+    );
+    if (!parsed) return EXIT.ok;
+    const { values } = parsed;
+    if (values.out && values.resume && resolve(values.out) !== resolve(values.resume)) {
+      throw new UsageError("evallab eval: --out and --resume name different folders; --resume DIR alone continues DIR");
     }
+
+    if (values["api-key"] !== undefined && values["api-key-stdin"]) throw new UsageError("evallab eval: give the key once: --api-key or --api-key-stdin");
+    if (values["api-key"] !== undefined) {
+      io.err(
+        "warning: --api-key puts the key in the process list, where other users of this machine can read it; prefer AZURE_OPENAI_API_KEY or --api-key-stdin",
+      );
+    }
+    const stdinKey = values["api-key-stdin"] ? await readKey(io) : undefined;
+    const { options: o, outDir } = await runOptionsOf(io, values);
+    const { data } = o;
+    const targets = o.columns.targets;
+    const deployment = o.deployment ?? DEFAULTS.model;
+    const apiVersion = o.apiVersion ?? "";
+    const maxTokens = o.maxTokens;
+
+    const where = values.on ?? "local";
+    if (where !== "local" && where !== "databricks") throw new UsageError(`evallab eval: --on must be local or databricks, got "${where}"`);
+    if (where === "databricks") {
+      if (values.predictions) throw new UsageError("evallab eval: --predictions scores locally; drop --on databricks");
+      return await evalOnDatabricks(io, {
+        data: values.data ? data : undefined,
+        inputs: o.columns.inputs,
+        targets,
+        outDir,
+        json: values.json,
+        quiet: values.quiet,
+      });
+    }
+
+    const interrupt = onInterrupt(io);
+    const result = await runEvaluation({
+      stop: interrupt.signal,
+      data,
+      columns: o.columns,
+      outDir,
+      resume: values.resume !== undefined,
+      metrics: o.metrics as MetricName[],
+      runOptions: o,
+      deployment,
+      apiVersion,
+      makeAsk: () =>
+        createAsk({
+          endpoint: o.endpoint ?? "",
+          apiKey: stdinKey ?? values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
+          adToken: io.env.AZURE_OPENAI_AD_TOKEN,
+          apiVersion,
+          deployment,
+          model: o.model,
+          maxTokens,
+        }),
+      maxConcurrency: values["max-concurrency"] === undefined ? undefined : positiveInt("eval", "--max-concurrency", values["max-concurrency"], 1),
+      ...metricLoaders(io, values["toxicity-model"]),
+      progress: io.isTTY && !values.quiet,
+    }).finally(interrupt.release);
+
+    if (values.json) io.out(JSON.stringify(result.metrics, null, 2));
+    else io.out(formatSummary(result.metrics, result.counts, result.outDir));
+    let logged = true;
+    if (values.mlflow && !result.fatal) {
+      logged = await logToMlflow(io, outDir, {
+        deployment: o.columns.predictions ? "(static predictions)" : deployment,
+        api_version: apiVersion,
+        dataset: data === BUNDLED_DATASET ? "bundled lab-qa.jsonl" : data,
+        dataset_sha256: o.dataSha256,
+        system_prompt: SYSTEM_PROMPT,
+        inputs_column: o.columns.inputs,
+        ...(targets ? { targets_column: targets } : {}),
+        ...(o.columns.predictions ? { predictions_column: o.columns.predictions } : {}),
+      });
+    }
+    if (result.stopped) {
+      io.err(`interrupted: ${result.counts.answered} answered row(s) are saved in ${outDir}; continue with: evallab eval --resume ${outDir}`);
+      return EXIT_INTERRUPTED;
+    }
+    if (result.fatal) {
+      io.err(`error: ${result.fatal}`);
+      io.err(`finished rows are kept in ${outDir}; after fixing it, continue with: evallab eval --resume ${outDir}`);
+      return evalExitCode(result);
+    }
+    if (!logged) return EXIT.remains;
+    if (result.counts.failed > 0) {
+      const first = result.failedRows[0];
+      io.err(
+        `error: ${result.counts.failed} row(s) failed (first: line ${first.line}: ${first.error}). ` +
+          `Ask only those again with: evallab eval --resume ${outDir} (and the same options)`,
+      );
+    }
+    return evalExitCode(result);
   },
 };

@@ -12,7 +12,7 @@ import { azure, labConfig, terraformEnv } from "../lifecycle/context.ts";
 import { withLock } from "../lock.ts";
 import type { AzureFacts } from "../preflight/azure-facts.ts";
 import { StepReporter } from "../step-reporter.ts";
-import { type Command, CommandError, EXIT, type Io, parseCommand, reportError, UsageError } from "./command.ts";
+import { type Command, CommandError, EXIT, type Io, parseCommand, UsageError } from "./command.ts";
 
 const HELP = `usage: evallab extend DURATION
 
@@ -59,17 +59,13 @@ async function extend(io: Io, by: number): Promise<string> {
 
 export const extendCommand: Command = {
   async run(argv, io) {
-    try {
-      const parsed = parseCommand("extend", argv, {}, io, HELP, 1);
-      if (!parsed) return EXIT.ok;
-      const { positionals } = parsed;
-      const by = durationMs(positionals[0] ?? "");
-      if (positionals.length !== 1 || !Number.isFinite(by) || by <= 0) throw new UsageError("evallab extend: give one duration such as 90m, 2h or 1d");
-      const deadline = await withLock(io.cwd, "extend", () => extend(io, by));
-      io.out(`The lab is now removed at ${deadline}.`);
-      return EXIT.ok;
-    } catch (e) {
-      return reportError(e, io);
-    }
+    const parsed = parseCommand("extend", argv, {}, io, HELP, 1);
+    if (!parsed) return EXIT.ok;
+    const { positionals } = parsed;
+    const by = durationMs(positionals[0] ?? "");
+    if (positionals.length !== 1 || !Number.isFinite(by) || by <= 0) throw new UsageError("evallab extend: give one duration such as 90m, 2h or 1d");
+    const deadline = await withLock(io.cwd, "extend", () => extend(io, by));
+    io.out(`The lab is now removed at ${deadline}.`);
+    return EXIT.ok;
   },
 };

@@ -2,7 +2,7 @@
 import { labConfig } from "../lifecycle/context.ts";
 import { preflight, renderPreflight } from "../lifecycle/preflight.ts";
 import { withLock } from "../lock.ts";
-import { type Command, EXIT, parseCommand, reportError } from "./command.ts";
+import { type Command, EXIT, parseCommand } from "./command.ts";
 
 const HELP = `usage: evallab preflight [--fix] [--json]
 
@@ -21,25 +21,21 @@ exit: 0 ready · 1 a check failed · 2 bad usage or not signed in`;
 
 export const preflightCommand: Command = {
   async run(argv, io) {
-    try {
-      const parsed = parseCommand("preflight", argv, { fix: { type: "boolean" }, json: { type: "boolean" } }, io, HELP);
-      if (!parsed) return EXIT.ok;
-      const { values } = parsed;
-      // Nothing is written while loading: preflight saves its decisions only when every check passes.
-      const outcome = await withLock(io.cwd, "preflight", () => preflight(io, labConfig(io), Boolean(values.fix)));
-      if (outcome.substituted) io.err(`note: ${outcome.substituted}`);
-      const json = {
-        ...outcome.report,
-        region: outcome.region ?? null,
-        chosenModel: outcome.model ?? null,
-        substituted: outcome.substituted ?? null,
-        error: outcome.error ?? null,
-        fix: outcome.fix ?? null,
-      };
-      io.out(values.json ? JSON.stringify(json, null, 2) : renderPreflight(outcome));
-      return outcome.error ? EXIT.remains : EXIT.ok;
-    } catch (e) {
-      return reportError(e, io);
-    }
+    const parsed = parseCommand("preflight", argv, { fix: { type: "boolean" }, json: { type: "boolean" } }, io, HELP);
+    if (!parsed) return EXIT.ok;
+    const { values } = parsed;
+    // Nothing is written while loading: preflight saves its decisions only when every check passes.
+    const outcome = await withLock(io.cwd, "preflight", () => preflight(io, labConfig(io), Boolean(values.fix)));
+    if (outcome.substituted) io.err(`note: ${outcome.substituted}`);
+    const json = {
+      ...outcome.report,
+      region: outcome.region ?? null,
+      chosenModel: outcome.model ?? null,
+      substituted: outcome.substituted ?? null,
+      error: outcome.error ?? null,
+      fix: outcome.fix ?? null,
+    };
+    io.out(values.json ? JSON.stringify(json, null, 2) : renderPreflight(outcome));
+    return outcome.error ? EXIT.remains : EXIT.ok;
   },
 };

@@ -10,7 +10,7 @@ import { DatabricksClient } from "../databricks/client.ts";
 import { getCluster } from "../databricks/cluster.ts";
 import { labOutputs } from "../lab-state.ts";
 import { azure, labConfig } from "../lifecycle/context.ts";
-import { type Command, EXIT, type Io, parseCommand, reportError } from "./command.ts";
+import { type Command, EXIT, type Io, parseCommand } from "./command.ts";
 
 const HELP = `usage: evallab status [--json]
 
@@ -113,15 +113,11 @@ export function renderStatus(s: LabStatus): string {
 
 export const statusCommand: Command = {
   async run(argv, io) {
-    try {
-      const parsed = parseCommand("status", argv, { json: { type: "boolean" } }, io, HELP);
-      if (!parsed) return EXIT.ok;
-      const { values } = parsed;
-      const s = await labStatus(io);
-      io.out(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
-      return EXIT.ok;
-    } catch (e) {
-      return reportError(e, io);
-    }
+    const parsed = parseCommand("status", argv, { json: { type: "boolean" } }, io, HELP);
+    if (!parsed) return EXIT.ok;
+    const { values } = parsed;
+    const s = await labStatus(io);
+    io.out(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
+    return EXIT.ok;
   },
 };

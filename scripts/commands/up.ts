@@ -1,7 +1,7 @@
 // `evallab up`: parse the flags, hold the lock, run the up flow (scripts/lifecycle/up.ts).
 import { labUp } from "../lifecycle/up.ts";
 import { withLock } from "../lock.ts";
-import { type Command, EXIT, parseCommand, reportError } from "./command.ts";
+import { type Command, EXIT, parseCommand } from "./command.ts";
 
 const HELP = `usage: evallab up [--skip-preflight] [--no-wait]
 
@@ -17,14 +17,10 @@ needs: \`az login\` (or ARM_* service principal variables) and ARM_SUBSCRIPTION_
 
 export const upCommand: Command = {
   async run(argv, io) {
-    try {
-      const parsed = parseCommand("up", argv, { "skip-preflight": { type: "boolean" }, "no-wait": { type: "boolean" } }, io, HELP);
-      if (!parsed) return EXIT.ok;
-      const { values } = parsed;
-      await withLock(io.cwd, "up", () => labUp(io, { skipPreflight: values["skip-preflight"], wait: !values["no-wait"] }));
-      return EXIT.ok;
-    } catch (e) {
-      return reportError(e, io);
-    }
+    const parsed = parseCommand("up", argv, { "skip-preflight": { type: "boolean" }, "no-wait": { type: "boolean" } }, io, HELP);
+    if (!parsed) return EXIT.ok;
+    const { values } = parsed;
+    await withLock(io.cwd, "up", () => labUp(io, { skipPreflight: values["skip-preflight"], wait: !values["no-wait"] }));
+    return EXIT.ok;
   },
 };
