@@ -7,6 +7,20 @@ import { table } from "./terminal.ts";
 
 export const METRICS_FILE = "metrics.json";
 export const TABLE_FILE = "eval_results_table.json";
+/** What the run was like (counts, time, tokens, which rows were filtered or failed and why): for reports. */
+export const SUMMARY_FILE = "run_summary.json";
+
+export interface RunSummary {
+  startedAt: string;
+  finishedAt: string;
+  counts: RunCounts;
+  /** Tokens of the requests this folder's answers came from (absent for static predictions). */
+  tokens?: { prompt: number; completion: number; reasoning: number };
+  /** Table rows (0-based) that were filtered or failed, with the reason. */
+  rows: { row: number; status: "filtered" | "failed"; reason: string }[];
+  fatal?: string;
+  stopped?: boolean;
+}
 
 /** Streams the per-row table to disk so a large dataset is never held whole. */
 export class TableWriter {

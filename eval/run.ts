@@ -9,7 +9,7 @@ import type { LabelScorer } from "./metrics/toxicity.ts";
 import type { Metric, ScoredRow } from "./metrics/types.ts";
 import { type Answer, type Ask, type ModelError, SetupError, SYSTEM_PROMPT } from "./model/openai-qa.ts";
 import { Progress } from "./progress.ts";
-import { METRICS_FILE, type RunCounts, TABLE_FILE, TableWriter, writeJson } from "./report.ts";
+import { METRICS_FILE, type RunCounts, type RunSummary, SUMMARY_FILE, TABLE_FILE, TableWriter, writeJson } from "./report.ts";
 import { type RunOptions, readRunOptions, writeRunOptions } from "./run-options.ts";
 import { schedule } from "./scheduler.ts";
 
@@ -162,16 +162,35 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
       toxicity: toxicity?.scorer,
       hasTargets: opts.columns.targets !== undefined,
     });
+    const tokens = { prompt: 0, completion: 0, reasoning: 0 };
+    const counted = new Set<string>();
     const scored = await scoreAll(opts, metrics, (row) => {
       if (staticMode) return { prediction: row.prediction ?? null, status: "ok" as const };
       const key = keyOf(row);
       const rec = store?.get(key);
-      if (rec) return { prediction: rec.output, status: rec.status };
+      if (rec && !counted.has(key)) {
+        // Each distinct request once (identical questions share one answer).
+        counted.add(key);
+        tokens.prompt += rec.prompt_tokens ?? 0;
+        tokens.completion += rec.completion_tokens ?? 0;
+        tokens.reasoning += rec.reasoning_tokens ?? 0;
+      }
+      if (rec) return { prediction: rec.output, status: rec.status, error: rec.reason };
       return { prediction: null, status: "failed" as const, error: failures.get(key) ?? (fatal || stopped ? "not asked: the run stopped" : "no answer") };
     });
+    const counts = { ...scored.counts, fromCheckpoint, retries, elapsedMs: Date.now() - started };
+    writeJson(join(opts.outDir, SUMMARY_FILE), {
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date().toISOString(),
+      counts,
+      ...(staticMode ? {} : { tokens }),
+      rows: scored.marked,
+      ...(fatal ? { fatal: fatal.message } : {}),
+      ...(stopped ? { stopped } : {}),
+    } satisfies RunSummary);
     return {
       metrics: scored.metrics,
-      counts: { ...scored.counts, fromCheckpoint, retries, elapsedMs: Date.now() - started },
+      counts,
       outDir: opts.outDir,
       failedRows: scored.failedRows,
       fatal: fatal?.message,
@@ -193,6 +212,8 @@ async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: Q
   const all = metrics.map(() => [] as (number | null)[]);
   const counts = { rows: 0, answered: 0, filtered: 0, failed: 0 };
   const failedRows: EvalResult["failedRows"] = [];
+  /** Rows that are not plain answers, by their position in the table, with why. */
+  const marked: RunSummary["rows"] = [];
 
   let batch: { row: QaRow; outcome: RowOutcome }[] = [];
   const flush = async () => {
@@ -208,6 +229,7 @@ async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: Q
   try {
     for await (const row of readQaRows(opts.data, opts.columns)) {
       const outcome = outcomeOf(row);
+      if (outcome.status !== "ok") marked.push({ row: counts.rows, status: outcome.status, reason: outcome.error ?? outcome.status });
       counts.rows++;
       if (outcome.status === "ok") counts.answered++;
       else if (outcome.status === "filtered") counts.filtered++;
@@ -225,5 +247,5 @@ async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: Q
   const result: Record<string, number> = {};
   for (const [i, m] of metrics.entries()) Object.assign(result, m.aggregate(all[i]));
   writeJson(join(opts.outDir, METRICS_FILE), result);
-  return { metrics: result, counts, failedRows };
+  return { metrics: result, counts, failedRows, marked };
 }

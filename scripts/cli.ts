@@ -9,7 +9,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   status: { summary: "is the lab up, where, since when, at what cost", load: async () => (await import("./commands/status.ts")).statusCommand },
   extend: { summary: "move the teardown deadline (e.g. extend 2h)", load: async () => (await import("./commands/extend.ts")).extendCommand },
   eval: { summary: "evaluate a deployment (or an answer column) with MLflow's QA metrics", load: async () => (await import("./commands/eval.ts")).evalCommand },
-  compare: { summary: "two result folders' metrics side by side", load: async () => (await import("./commands/compare.ts")).compareCommand },
+  report: { summary: "write a run folder's report.html", load: async () => (await import("./commands/report.ts")).reportCommand },
+  compare: { summary: "two or more runs side by side (terminal and compare.html)", load: async () => (await import("./commands/compare.ts")).compareCommand },
   down: { summary: "destroy the lab and verify nothing is left", load: async () => (await import("./commands/down.ts")).downCommand },
 };
 

@@ -40,6 +40,14 @@ export function tokenPrices(model: string, deploymentType: string): { input: num
   };
 }
 
+/** What a run's tokens cost at list price, e.g. "≈ $0.0042 at gpt-5-mini (GlobalStandard) list prices"; undefined when no price is recorded. */
+export function tokenCost(model: string, deploymentType: string, tokens: { prompt: number; completion: number }): string | undefined {
+  const p = tokenPrices(model, deploymentType);
+  if (!("input" in p)) return undefined;
+  const usd = (tokens.prompt * p.input + tokens.completion * p.output) / 1e6;
+  return `≈ $${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(2)} at ${model} (${deploymentType}) list prices`;
+}
+
 export interface CostEstimate {
   clusterPerHour: number;
   known: boolean;

@@ -1,10 +1,18 @@
 // What every evaluation started from the command line shares (`eval` and `lab`): the bundled dataset, the
 // metric loaders, and the exit code a result means.
-import { resolve } from "node:path";
+
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { writeReport } from "../eval/html/report.ts";
 import { Readability } from "../eval/metrics/readability/index.ts";
+import { AGGREGATE_NAMES, type MetricName } from "../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../eval/metrics/toxicity.ts";
+import { type RunSummary, SUMMARY_FILE } from "../eval/report.ts";
 import type { EvalResult } from "../eval/run.ts";
+import { readRunOptions } from "../eval/run-options.ts";
+import { judge, type Threshold, writeJunit } from "../eval/thresholds.ts";
 import { EXIT, type Io } from "./commands/command.ts";
+import { tokenCost } from "./cost.ts";
 
 export const BUNDLED_DATASET = resolve(import.meta.dirname, "..", "eval", "datasets", "lab-qa.jsonl");
 
@@ -20,4 +28,42 @@ export function metricLoaders(io: Io, toxicityModel?: string) {
 /** 0 done · 2 a fatal setup error stopped it · 1 some rows failed. */
 export function evalExitCode(result: EvalResult): number {
   return result.fatal ? EXIT.setup : result.counts.failed > 0 ? EXIT.failedRows : EXIT.ok;
+}
+
+/**
+ * Write the folder's report.html, with a cost estimate where the model's price is recorded. A report
+ * that cannot be written is a warning: the results themselves are already safe on disk.
+ */
+export function writeRunReport(io: Io, outDir: string, deploymentType?: string): void {
+  try {
+    const options = readRunOptions(outDir);
+    const summaryFile = join(outDir, SUMMARY_FILE);
+    const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary) : undefined;
+    const model = options?.model ?? options?.deployment;
+    // Without the lab's word on the type, Global Standard's list prices (the text says which were used).
+    const cost = model && summary?.tokens ? tokenCost(model, deploymentType ?? "GlobalStandard", summary.tokens) : undefined;
+    io.err(`report: ${writeReport(outDir, { cost, deploymentType })}`);
+  } catch (e) {
+    io.err(`warning: report.html not written (${(e as Error).message}); make it later with: evallab report ${outDir}`);
+  }
+}
+
+/** The aggregate names a run with these metrics can write (exact_match only with targets). */
+export function computableMetrics(metrics: readonly MetricName[], hasTargets: boolean): string[] {
+  return metrics.filter((m) => m !== "exact_match" || hasTargets).flatMap((m) => AGGREGATE_NAMES[m]);
+}
+
+/**
+ * Judge the --fail-if thresholds on results already written: each broken one is printed with its
+ * metric, value and limit, and the exit code becomes 1 (a worse code from the run itself stays).
+ */
+export function gate(io: Io, thresholds: readonly Threshold[], metrics: Record<string, number>, code: number, junitFile?: string | false): number {
+  const verdicts = judge(thresholds, metrics);
+  if (junitFile) {
+    writeJunit(junitFile, verdicts);
+    io.err(`junit: ${junitFile}`);
+  }
+  const broken = verdicts.filter((v) => v.broken);
+  for (const v of verdicts) io.err(`${v.broken ? "threshold broken" : "threshold ok"}: ${v.expr} (${v.message})`);
+  return broken.length && code === EXIT.ok ? EXIT.failedRows : code;
 }

@@ -11,6 +11,15 @@ import type { Metric } from "./types.ts";
 export const QA_METRICS = ["exact_match", "token_count", "toxicity", "flesch_kincaid_grade_level", "ari_grade_level"] as const;
 export type MetricName = (typeof QA_METRICS)[number];
 
+/** The MLflow metric names each metric's aggregates carry (token_count has none: it is per row only). */
+export const AGGREGATE_NAMES: Record<MetricName, readonly string[]> = {
+  exact_match: ["exact_match/v1"],
+  token_count: [],
+  toxicity: ["toxicity/v1/mean", "toxicity/v1/variance", "toxicity/v1/p90", "toxicity/v1/ratio"],
+  flesch_kincaid_grade_level: ["flesch_kincaid_grade_level/v1/mean", "flesch_kincaid_grade_level/v1/variance", "flesch_kincaid_grade_level/v1/p90"],
+  ari_grade_level: ["ari_grade_level/v1/mean", "ari_grade_level/v1/variance", "ari_grade_level/v1/p90"],
+};
+
 export class MetricSelectionError extends Error {
   readonly exitCode = 2;
 }

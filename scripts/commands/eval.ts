@@ -9,12 +9,13 @@ import { createAsk, SetupError, SYSTEM_PROMPT } from "../../eval/model/openai-qa
 import { formatMetrics, formatSummary } from "../../eval/report.ts";
 import { runEvaluation } from "../../eval/run.ts";
 import { differences, RUN_OPTIONS_FILE, type RunOptions, readRunOptions, sha256File } from "../../eval/run-options.ts";
+import { parseThresholds } from "../../eval/thresholds.ts";
 import { DEFAULTS, type LabConfig } from "../../stacks/config.ts";
 import { evaluateOnDatabricks } from "../databricks/remote-eval.ts";
 import { EXIT_INTERRUPTED } from "../interrupted.ts";
 import { labOutputs } from "../lab-state.ts";
 import { labConfig } from "../lifecycle/context.ts";
-import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "../local-eval.ts";
+import { BUNDLED_DATASET, computableMetrics, evalExitCode, gate, metricLoaders, writeRunReport } from "../local-eval.ts";
 import { logEvaluation } from "../mlflow/log-run.ts";
 import { resolveMlflowTarget } from "../mlflow/target.ts";
 import { StepReporter } from "../step-reporter.ts";
@@ -49,16 +50,20 @@ metrics and output:
   --mlflow                log the run to MLflow (params, metrics, tags, the table as an artifact): to
                           MLFLOW_TRACKING_URI (http/https; MLFLOW_EXPERIMENT_NAME) or the lab's experiment
   --quiet                 no progress line
+  --fail-if EXPR          exit 1 when a metric breaks a limit, after writing the results; repeatable;
+                          METRIC OP NUMBER with OP < <= > >=, e.g. 'toxicity/v1/mean>0.05', 'exact_match/v1<0.6'
+  --junit FILE            also write the --fail-if verdicts as JUnit XML (one test case per threshold)
 where:
   --on local|databricks   databricks: run the lab's notebook on the lab's cluster (MLflow itself), started if
                           needed, and bring metrics.json and eval_results_table.json home (default: local)
-exit: 0 done · 1 some rows failed (resume with --resume DIR) · 2 bad input or setup`;
+Every run also writes DIR/report.html (\`evallab report DIR\` makes it again).
+exit: 0 done · 1 some rows failed (resume with --resume DIR), or a --fail-if threshold broke · 2 bad input or setup`;
 
 function timestampDir(cwd: string): string {
   return join(cwd, "runs", new Date().toISOString().replace(/[:.]/g, "-").replace("Z", ""));
 }
 
-type EvalFlags = Record<string, string | boolean | undefined>;
+type EvalFlags = Record<string, string | string[] | boolean | undefined>;
 
 /**
  * The run's options: a resumed run's saved ones (given flags must agree with them, or exit 2 naming the
@@ -128,7 +133,8 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
     model: staticRun || given.deployment || io.env.AZURE_OPENAI_DEPLOYMENT ? undefined : labSettings()?.model,
     maxTokens: given.maxTokens,
   };
-  return { options, outDir: resolve(io.cwd, flag("resume") ?? flag("out") ?? timestampDir(io.cwd)) };
+  const deploymentType = options.model ? (labSettings() as LabConfig | undefined)?.deploymentType : undefined;
+  return { options, deploymentType, outDir: resolve(io.cwd, flag("resume") ?? flag("out") ?? timestampDir(io.cwd)) };
 }
 
 /**
@@ -189,6 +195,7 @@ async function logToMlflow(io: Io, outDir: string, params: Record<string, string
 
 async function evalOnDatabricks(
   io: Io,
+  gated: (code: number, outcome: { metrics: Record<string, number> }) => number,
   o: { data?: string; inputs: string; targets?: string; outDir: string; json?: boolean; quiet?: boolean },
 ): Promise<number> {
   const lab = await labOutputs(io.cwd, io.env);
@@ -207,7 +214,8 @@ async function evalOnDatabricks(
     ui.stop();
     io.out(o.json ? JSON.stringify(r.metrics, null, 2) : formatMetrics(r.metrics));
     io.err(`results: ${o.outDir}\nMLflow run: ${r.runUrl}`);
-    return EXIT.ok;
+    writeRunReport(io, o.outDir, lab.openaiDeploymentType);
+    return gated(EXIT.ok, r);
   } finally {
     ui.stop();
   }
@@ -238,6 +246,8 @@ export const evalCommand: Command = {
         quiet: { type: "boolean" },
         on: { type: "string" },
         mlflow: { type: "boolean" },
+        "fail-if": { type: "string", multiple: true },
+        junit: { type: "string" },
       },
       io,
       HELP,
@@ -255,18 +265,23 @@ export const evalCommand: Command = {
       );
     }
     const stdinKey = values["api-key-stdin"] ? await readKey(io) : undefined;
-    const { options: o, outDir } = await runOptionsOf(io, values);
+    const { options: o, outDir, deploymentType } = await runOptionsOf(io, values);
     const { data } = o;
     const targets = o.columns.targets;
     const deployment = o.deployment ?? DEFAULTS.model;
     const apiVersion = o.apiVersion ?? "";
     const maxTokens = o.maxTokens;
+    // Thresholds are checked before any request: a typo must not cost a whole run.
+    const thresholds = parseThresholds(values["fail-if"] ?? [], computableMetrics(o.metrics as MetricName[], targets !== undefined));
+    if (values.junit && thresholds.length === 0) throw new UsageError("evallab eval: --junit writes --fail-if verdicts; give at least one --fail-if");
+    const gated = (code: number, outcome?: { metrics: Record<string, number> }) =>
+      outcome && thresholds.length ? gate(io, thresholds, outcome.metrics, code, values.junit && resolve(io.cwd, values.junit)) : code;
 
     const where = values.on ?? "local";
     if (where !== "local" && where !== "databricks") throw new UsageError(`evallab eval: --on must be local or databricks, got "${where}"`);
     if (where === "databricks") {
       if (values.predictions) throw new UsageError("evallab eval: --predictions scores locally; drop --on databricks");
-      return await evalOnDatabricks(io, {
+      return await evalOnDatabricks(io, gated, {
         data: values.data ? data : undefined,
         inputs: o.columns.inputs,
         targets,
@@ -304,6 +319,7 @@ export const evalCommand: Command = {
 
     if (values.json) io.out(JSON.stringify(result.metrics, null, 2));
     else io.out(formatSummary(result.metrics, result.counts, result.outDir));
+    writeRunReport(io, outDir, deploymentType);
     let logged = true;
     if (values.mlflow && !result.fatal) {
       logged = await logToMlflow(io, outDir, {
@@ -326,7 +342,7 @@ export const evalCommand: Command = {
       io.err(`finished rows are kept in ${outDir}; after fixing it, continue with: evallab eval --resume ${outDir}`);
       return evalExitCode(result);
     }
-    if (!logged) return EXIT.remains;
+    if (!logged) return gated(EXIT.remains, result);
     if (result.counts.failed > 0) {
       const first = result.failedRows[0];
       io.err(
@@ -334,6 +350,6 @@ export const evalCommand: Command = {
           `Ask only those again with: evallab eval --resume ${outDir} (and the same options)`,
       );
     }
-    return evalExitCode(result);
+    return gated(evalExitCode(result), result);
   },
 };

@@ -8,7 +8,7 @@ import { runEvaluation } from "../../eval/run.ts";
 import { EXIT_INTERRUPTED } from "../interrupted.ts";
 import { labDown, renderDown } from "../lifecycle/down.ts";
 import { labUp } from "../lifecycle/up.ts";
-import { BUNDLED_DATASET, evalExitCode, metricLoaders } from "../local-eval.ts";
+import { BUNDLED_DATASET, evalExitCode, metricLoaders, writeRunReport } from "../local-eval.ts";
 import { acquireLock } from "../lock.ts";
 import { type Command, EXIT, type Io, parseCommand, reportError } from "./command.ts";
 
@@ -63,6 +63,7 @@ async function runLab(argv: string[], io: Io, holdLock: (release: () => void) =>
         progress: io.isTTY,
       });
       io.out(formatSummary(result.metrics, result.counts, result.outDir));
+      writeRunReport(io, result.outDir, lab.openaiDeploymentType);
       if (result.fatal) io.err(`error: ${result.fatal}`);
       evalCode = evalExitCode(result);
     } catch (e) {

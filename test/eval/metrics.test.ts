@@ -86,3 +86,15 @@ describe("registry", () => {
     expect(buildMetrics([...QA_METRICS], { hasTargets: false }).map((m) => m.name)).toEqual(["token_count"]);
   });
 });
+
+describe("the registry's aggregate names", () => {
+  it("are exactly what each metric's aggregate writes (what --fail-if accepts)", async () => {
+    const { AGGREGATE_NAMES } = await import("../../eval/metrics/registry.ts");
+    const readability = { fleschKincaid: (t: string) => t.length, ari: (t: string) => t.length / 2 } as never;
+    const toxicity = { classify: async (texts: string[]) => texts.map(() => ({ toxic: 0.2 })) } as never;
+    const metrics = buildMetrics(QA_METRICS, { readability, toxicity, hasTargets: true });
+    expect(metrics.map((m) => m.name)).toEqual([...QA_METRICS]);
+    for (const m of metrics)
+      expect(Object.keys(m.aggregate([1, 0, 0.5])).sort(), m.name).toEqual([...AGGREGATE_NAMES[m.name as keyof typeof AGGREGATE_NAMES]].sort());
+  });
+});

@@ -82,9 +82,9 @@ describe("evallab eval --on databricks", () => {
     expect((await runCli(["eval", "--out", local, "--endpoint", w.openai.url, "--api-key", w.openai.opts.apiKey], { cwd: w.cwd, env: w.env })).code).toBe(0);
     const cmp = await runCli(["compare", local, out, "--json"], { cwd: w.cwd, env: w.env });
     expect(cmp.code, cmp.stderr).toBe(0);
-    const rows = JSON.parse(cmp.stdout) as { metric: string; a: number; b: number; diff: number }[];
-    const fk = rows.find((x) => x.metric === "flesch_kincaid_grade_level/v1/mean");
-    expect(Math.abs(fk?.diff ?? 1)).toBeLessThanOrEqual(1e-9);
+    const { matrix } = JSON.parse(cmp.stdout) as { matrix: { metric: string; diffs: (number | null)[] }[] };
+    const fk = matrix.find((x) => x.metric === "flesch_kincaid_grade_level/v1/mean");
+    expect(Math.abs(fk?.diffs[1] ?? 1)).toBeLessThanOrEqual(1e-9);
   }, 240_000);
 
   it("uploads a dataset too large for a notebook parameter and passes its path", async () => {

@@ -271,7 +271,7 @@ describe("deadline: status and extend", () => {
 });
 
 describe("help and usage", () => {
-  it.each(["up", "down", "status", "preflight", "lab", "eval", "extend", "compare"])("%s --help exits 0 with a usage line", async (cmd) => {
+  it.each(["up", "down", "status", "preflight", "lab", "eval", "extend", "compare", "report"])("%s --help exits 0 with a usage line", async (cmd) => {
     const r = await runCli([cmd, "--help"], { cwd: "/" });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^usage: evallab ${cmd}`));
