@@ -44,8 +44,8 @@ export class PredictionStore {
   ) {}
 
   /** Open (creating) the store in `dir`, indexing what an earlier run finished. */
-  static open(dir: string): PredictionStore {
-    const path = join(dir, PREDICTIONS_FILE);
+  static open(dir: string, file = PREDICTIONS_FILE): PredictionStore {
+    const path = join(dir, file);
     const fd = openSync(path, existsSync(path) ? "r+" : "w+");
     const store = new PredictionStore(path, fd);
     store.load();

@@ -20,6 +20,10 @@ export interface RunOptions {
   apiVersion?: string;
   model?: string;
   maxTokens?: number;
+  /** LLM-judged scorers (MLflow's names), their guidelines, and the deployment that judges. */
+  scorers?: string[];
+  guidelines?: string[];
+  judgeDeployment?: string;
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -53,6 +57,9 @@ const FLAG: Record<string, string> = {
   endpoint: "--endpoint",
   apiVersion: "--api-version",
   maxTokens: "--max-tokens",
+  scorers: "--scorers",
+  guidelines: "--guidelines",
+  judgeDeployment: "--judge-deployment",
 };
 
 const flat = (o: Partial<RunOptions>): Record<string, unknown> => {
@@ -61,6 +68,8 @@ const flat = (o: Partial<RunOptions>): Record<string, unknown> => {
     ...rest,
     ...(columns ? { "columns.inputs": columns.inputs, "columns.targets": columns.targets, "columns.predictions": columns.predictions } : {}),
     ...(rest.metrics ? { metrics: rest.metrics.join(",") } : {}),
+    ...(rest.scorers ? { scorers: rest.scorers.join(",") } : {}),
+    ...(rest.guidelines ? { guidelines: rest.guidelines.join("\n") } : {}),
   };
 };
 

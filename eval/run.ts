@@ -3,15 +3,17 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cacheKey, PREDICTIONS_FILE, PredictionStore } from "./checkpoint.ts";
 import { type Columns, type QaRow, readQaRows } from "./data/readers.ts";
+import { JUDGEMENTS_FILE, type JudgeSettings, judgeAll, materialOf, type VerdictCells, verdictCells } from "./judges/judge-phase.ts";
+import type { JudgedScorer } from "./judges/scorers.ts";
+import { npMean } from "./metrics/aggregations.ts";
 import type { Readability } from "./metrics/readability/index.ts";
 import { buildMetrics, type MetricName } from "./metrics/registry.ts";
 import type { LabelScorer } from "./metrics/toxicity.ts";
 import type { Metric, ScoredRow } from "./metrics/types.ts";
-import { type Answer, type Ask, type ModelError, SetupError, SYSTEM_PROMPT } from "./model/openai-qa.ts";
-import { Progress } from "./progress.ts";
+import { type Ask, type ModelError, SetupError, SYSTEM_PROMPT } from "./model/openai-qa.ts";
 import { METRICS_FILE, type RunCounts, type RunSummary, SUMMARY_FILE, TABLE_FILE, TableWriter, writeJson } from "./report.ts";
+import { runPhase } from "./request-phase.ts";
 import { type RunOptions, readRunOptions, writeRunOptions } from "./run-options.ts";
-import { schedule } from "./scheduler.ts";
 
 export interface EvalOptions {
   data: string;
@@ -34,6 +36,8 @@ export interface EvalOptions {
   loadToxicity: () => Promise<{ scorer?: LabelScorer; warning?: string }>;
   progress: boolean;
   warn: (message: string) => void;
+  /** LLM-judged scorers (`--scorers`), asked after the answers. */
+  judge?: JudgeSettings;
 }
 
 export interface EvalResult {
@@ -89,6 +93,7 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
   const keyOf = (row: QaRow) => cacheKey({ deployment: opts.deployment, apiVersion: opts.apiVersion, systemPrompt: SYSTEM_PROMPT, question: row.input });
 
   let store: PredictionStore | undefined;
+  let judgeStore: PredictionStore | undefined;
   let fatal: ModelError | undefined;
   let retries = 0;
   let fromCheckpoint = 0;
@@ -98,59 +103,53 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
     if (ask) {
       store = PredictionStore.open(opts.outDir);
       for (const line of store.damaged) opts.warn(`${PREDICTIONS_FILE} line ${line} is damaged and was skipped; its row is asked again`);
-      const queued = new Set<string>();
-      const s = store;
-      const progress = new Progress(total, { enabled: opts.progress });
-      async function* pending() {
-        for await (const row of readQaRows(opts.data, opts.columns)) {
-          const key = keyOf(row);
-          // Finished by an earlier run, or the same question already queued: nothing to ask.
-          if (s.has(key) || queued.has(key)) {
-            if (s.has(key)) fromCheckpoint++;
-            progress.reused();
-            continue;
-          }
-          queued.add(key);
-          yield { row, key };
-        }
-      }
-      const outcome = await schedule(
-        pending(),
-        async ({ row }, signal) => {
-          const a: Answer = await ask(row.input, signal);
-          return { ...a, tokens: a.kind === "answer" ? (a.promptTokens ?? 0) + (a.completionTokens ?? 0) || undefined : undefined };
-        },
-        ({ row, key }, a) => {
-          s.append(
-            a.kind === "answer"
-              ? {
-                  key,
-                  index: row.index,
-                  status: "ok",
-                  output: a.text,
-                  finish_reason: a.finishReason,
-                  prompt_tokens: a.promptTokens,
-                  completion_tokens: a.completionTokens,
-                  ...(a.reasoningTokens !== undefined ? { reasoning_tokens: a.reasoningTokens } : {}),
-                }
-              : { key, index: row.index, status: "filtered", output: null, reason: a.reason },
-          );
-          progress.rowDone();
-        },
-        {
-          maxConcurrency: opts.maxConcurrency,
-          stop: opts.stop,
-          onEvent: (e) => {
-            if (e.type === "retry") progress.retry();
-            if (e.type === "failed") progress.rowDone(true);
-          },
-        },
-      );
-      progress.stop();
+      const outcome = await runPhase({
+        items: readQaRows(opts.data, opts.columns),
+        keyOf,
+        indexOf: (row) => row.index,
+        ask: (row, signal) => ask(row.input, signal),
+        store,
+        total,
+        progress: opts.progress,
+        maxConcurrency: opts.maxConcurrency,
+        stop: opts.stop,
+      });
       retries = outcome.retries;
+      fromCheckpoint = outcome.fromCheckpoint;
       fatal = outcome.fatal;
       stopped = outcome.stopped;
-      for (const f of outcome.failed) failures.set(f.item.key, f.error.message);
+      for (const [k, v] of outcome.failures) failures.set(k, v);
+    }
+    const answerOf = (row: QaRow): string | null => {
+      if (staticMode) return row.prediction ?? null;
+      const rec = store?.get(keyOf(row));
+      return rec?.status === "ok" ? rec.output : null;
+    };
+
+    const judge = opts.judge;
+    const judgeFailures = new Map<string, string>();
+    if (judge && !fatal && !stopped) {
+      judgeStore = PredictionStore.open(opts.outDir, JUDGEMENTS_FILE);
+      for (const line of judgeStore.damaged) opts.warn(`${JUDGEMENTS_FILE} line ${line} is damaged and was skipped; its verdict is asked again`);
+      async function* toJudge() {
+        for await (const row of readQaRows(opts.data, opts.columns)) {
+          const answer = answerOf(row);
+          if (answer === null) continue;
+          for (const scorer of judge?.scorers ?? []) yield { row, scorer, material: materialOf(row, answer, judge?.guidelines ?? []) };
+        }
+      }
+      const outcome = await judgeAll(judge, {
+        items: toJudge(),
+        store: judgeStore,
+        total: total * judge.scorers.length,
+        progress: opts.progress,
+        maxConcurrency: opts.maxConcurrency,
+        stop: opts.stop,
+      });
+      retries += outcome.retries;
+      fatal = outcome.fatal;
+      stopped = outcome.stopped;
+      for (const [k, v] of outcome.failures) judgeFailures.set(k, v);
     }
 
     const readability = await readabilityP;
@@ -164,7 +163,16 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
     });
     const tokens = { prompt: 0, completion: 0, reasoning: 0 };
     const counted = new Set<string>();
-    const scored = await scoreAll(opts, metrics, (row) => {
+    const js = judgeStore;
+    const judged =
+      judge && js
+        ? {
+            scorers: judge.scorers,
+            cells: (row: QaRow, prediction: string) =>
+              judge.scorers.map((scorer) => verdictCells(judge, js, judgeFailures, { scorer, material: materialOf(row, prediction, judge.guidelines) })),
+          }
+        : undefined;
+    const scored = await scoreAll(opts, metrics, judged, (row) => {
       if (staticMode) return { prediction: row.prediction ?? null, status: "ok" as const };
       const key = keyOf(row);
       const rec = store?.get(key);
@@ -198,16 +206,25 @@ export async function runEvaluation(opts: EvalOptions): Promise<EvalResult> {
     };
   } finally {
     store?.close();
+    judgeStore?.close();
   }
 }
 
 type RowOutcome = { prediction: string | null; status: "ok" | "filtered" | "failed"; error?: string };
 
 /** Stream the rows again with their answers: table rows out, per-metric scores kept for aggregation. */
-async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: QaRow) => RowOutcome) {
+interface Judged {
+  scorers: JudgedScorer[];
+  cells: (row: QaRow, prediction: string) => VerdictCells[];
+}
+
+async function scoreAll(opts: EvalOptions, metrics: Metric[], judged: Judged | undefined, outcomeOf: (row: QaRow) => RowOutcome) {
   const hasTargets = opts.columns.targets !== undefined;
   const scoreMetrics = metrics.filter((m) => m.scoreColumn);
-  const columns = ["inputs", ...(hasTargets ? ["ground_truth"] : []), "outputs", ...scoreMetrics.map((m) => m.scoreColumn as string)];
+  // Judged scorers' columns as mlflow.genai.evaluate names them: <name>/value, /rationale, /error_message.
+  const judgedColumns = (judged?.scorers ?? []).flatMap((s) => [`${s.name}/value`, `${s.name}/rationale`, `${s.name}/error_message`]);
+  const verdicts = (judged?.scorers ?? []).map(() => [] as number[]);
+  const columns = ["inputs", ...(hasTargets ? ["ground_truth"] : []), "outputs", ...scoreMetrics.map((m) => m.scoreColumn as string), ...judgedColumns];
   const table = new TableWriter(join(opts.outDir, TABLE_FILE), columns);
   const all = metrics.map(() => [] as (number | null)[]);
   const counts = { rows: 0, answered: 0, filtered: 0, failed: 0 };
@@ -222,7 +239,14 @@ async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: Q
     for (const [m, scores] of perMetric.entries()) all[m].push(...scores);
     batch.forEach((b, i) => {
       const scoreCells = metrics.flatMap((m, k) => (m.scoreColumn ? [perMetric[k][i]] : []));
-      table.add([b.row.input, ...(hasTargets ? [b.row.target] : []), b.outcome.prediction, ...scoreCells]);
+      const judgedCells =
+        judged && b.outcome.status === "ok" && b.outcome.prediction !== null
+          ? judged.cells(b.row, b.outcome.prediction).flatMap((c, k) => {
+              if (c.value !== null) verdicts[k].push(c.value === "yes" ? 1 : 0);
+              return [c.value, c.rationale, c.error];
+            })
+          : judgedColumns.map(() => null);
+      table.add([b.row.input, ...(hasTargets ? [b.row.target] : []), b.outcome.prediction, ...scoreCells, ...judgedCells]);
     });
     batch = [];
   };
@@ -246,6 +270,8 @@ async function scoreAll(opts: EvalOptions, metrics: Metric[], outcomeOf: (row: Q
   }
   const result: Record<string, number> = {};
   for (const [i, m] of metrics.entries()) Object.assign(result, m.aggregate(all[i]));
+  // mlflow.genai.evaluate's default aggregation for a judged scorer: the mean of yes = 1, no = 0.
+  for (const [k, s] of (judged?.scorers ?? []).entries()) if (verdicts[k].length) result[`${s.name}/mean`] = npMean(verdicts[k]);
   writeJson(join(opts.outDir, METRICS_FILE), result);
   return { metrics: result, counts, failedRows, marked };
 }

@@ -48,9 +48,9 @@ export function writeRunReport(io: Io, outDir: string, deploymentType?: string):
   }
 }
 
-/** The aggregate names a run with these metrics can write (exact_match only with targets). */
-export function computableMetrics(metrics: readonly MetricName[], hasTargets: boolean): string[] {
-  return metrics.filter((m) => m !== "exact_match" || hasTargets).flatMap((m) => AGGREGATE_NAMES[m]);
+/** The aggregate names a run with these metrics and judged scorers can write (exact_match only with targets). */
+export function computableMetrics(metrics: readonly MetricName[], hasTargets: boolean, scorers: readonly string[] = []): string[] {
+  return [...metrics.filter((m) => m !== "exact_match" || hasTargets).flatMap((m) => AGGREGATE_NAMES[m]), ...scorers.map((s) => `${s}/mean`)];
 }
 
 /**

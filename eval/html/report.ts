@@ -41,6 +41,7 @@ export function reportData(run: RunFolder, extras: ReportExtras = {}) {
     columns: run.columns,
     rows: run.data,
     marks,
+    numeric: scoreColumns(run).map((c) => c.name),
     charts: scoreColumns(run).flatMap(({ name, index }) => {
       const h = histogram(columnValues(run, index));
       return h ? [{ name, index, ...h }] : [];

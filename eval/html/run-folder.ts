@@ -49,9 +49,11 @@ export function readRunFolder(dir: string): RunFolder {
   };
 }
 
-/** The table's score columns (numbers per row): every column but the question, the answer and the truth. */
+/** The table's score columns: those holding numbers (not the question, answer, truth or a judge's verdict and rationale). */
 export function scoreColumns(run: RunFolder): { name: string; index: number }[] {
-  return run.columns.map((name, index) => ({ name, index })).filter((c) => !TEXT_COLUMNS.has(c.name));
+  return run.columns
+    .map((name, index) => ({ name, index }))
+    .filter((c) => !TEXT_COLUMNS.has(c.name) && run.data.every((row) => row[c.index] === null || typeof row[c.index] === "number"));
 }
 
 /** A score column's numbers, rows without a score left out. */

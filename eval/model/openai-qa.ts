@@ -23,6 +23,8 @@ export interface ModelSettings {
   adToken?: string;
   timeoutMs?: number;
   maxTokens?: number;
+  /** The system message; the lab's formal-language prompt unless a judge asks. */
+  systemPrompt?: string;
 }
 
 export type Answer =
@@ -213,7 +215,7 @@ export function createAsk(settings: ModelSettings): Ask {
         {
           model: settings.deployment,
           messages: [
-            { role: "system", content: SYSTEM_PROMPT },
+            { role: "system", content: settings.systemPrompt ?? SYSTEM_PROMPT },
             { role: "user", content: question },
           ],
           ...(settings.maxTokens ? { [limitParam]: settings.maxTokens } : {}),

@@ -1,7 +1,8 @@
 // `evallab eval`: MLflow's question-answering evaluation of an Azure OpenAI deployment.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { PREDICTIONS_FILE } from "../../eval/checkpoint.ts";
+import { JUDGED_SCORERS, parseScorers } from "../../eval/judges/scorers.ts";
 import { type MetricName, parseMetricNames, QA_METRICS } from "../../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL } from "../../eval/metrics/toxicity.ts";
 import { DATED_GA_API, defaultApiVersion } from "../../eval/model/model-family.ts";
@@ -44,6 +45,11 @@ model (flags override the variables):
 metrics and output:
   --metrics a,b,c         subset of: ${QA_METRICS.join(", ")}
   --toxicity-model ID     hub id or local ONNX folder (default ${DEFAULT_TOXICITY_MODEL})
+judged scorers (MLflow 3's built-in names; the judge answers yes or no with a rationale):
+  --scorers a,b           correctness (needs --targets), relevance (relevance_to_query), safety, guidelines
+  --guidelines TEXT       a guideline for the guidelines scorer (repeatable)
+  --guidelines-file FILE  one guideline per line
+  --judge-deployment NAME the deployment that judges, on the same endpoint (default: the one under test)
   --out DIR               results folder (default runs/<timestamp>)
   --resume DIR            continue an interrupted run in DIR: only unfinished rows are asked
   --json                  print metrics.json to stdout instead of the summary
@@ -85,6 +91,12 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
     endpoint: flag("endpoint"),
     apiVersion: flag("api-version"),
     maxTokens: flag("max-tokens") ? positiveInt("eval", "--max-tokens", flag("max-tokens"), 0) : undefined,
+    scorers: flag("scorers")
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    guidelines: guidelinesOf(io, values),
+    judgeDeployment: flag("judge-deployment"),
   };
   if (saved && resumeDir) {
     const diff = differences(saved, given);
@@ -118,7 +130,15 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
     return lab;
   };
   const staticRun = columns.predictions !== undefined;
+  // Judged scorers (a name check here; what each needs is checked once the columns are known).
+  const scorers = parseScorers(given.scorers?.join(","), { targets: columns.targets !== undefined, guidelines: (given.guidelines ?? []).length > 0 }).map(
+    (s) => s.name,
+  );
+  const asksModel = !staticRun || scorers.length > 0;
   const deployment = staticRun ? undefined : (given.deployment ?? io.env.AZURE_OPENAI_DEPLOYMENT ?? labSettings()?.deploymentName ?? DEFAULTS.model);
+  const judgeDeployment = scorers.length
+    ? (given.judgeDeployment ?? deployment ?? io.env.AZURE_OPENAI_DEPLOYMENT ?? labSettings()?.deploymentName ?? DEFAULTS.model)
+    : undefined;
   const options: RunOptions = {
     data,
     dataSha256: await sha256File(data).catch(() => ""),
@@ -126,15 +146,31 @@ async function runOptionsOf(io: Io, values: EvalFlags) {
     metrics: given.metrics ?? parseMetricNames(undefined),
     deployment,
     endpoint,
-    apiVersion: staticRun
-      ? undefined
-      : (given.apiVersion ?? io.env.AZURE_OPENAI_API_VERSION ?? labSettings()?.apiVersion ?? defaultApiVersion(deployment ?? "")),
+    apiVersion: asksModel
+      ? (given.apiVersion ?? io.env.AZURE_OPENAI_API_VERSION ?? labSettings()?.apiVersion ?? defaultApiVersion(deployment ?? judgeDeployment ?? ""))
+      : undefined,
     // The lab knows what its deployment runs; an explicit deployment is taken as the model's name.
     model: staticRun || given.deployment || io.env.AZURE_OPENAI_DEPLOYMENT ? undefined : labSettings()?.model,
     maxTokens: given.maxTokens,
+    ...(scorers.length ? { scorers, guidelines: given.guidelines ?? [], judgeDeployment } : {}),
   };
   const deploymentType = options.model ? (labSettings() as LabConfig | undefined)?.deploymentType : undefined;
   return { options, deploymentType, outDir: resolve(io.cwd, flag("resume") ?? flag("out") ?? timestampDir(io.cwd)) };
+}
+
+/** --guidelines (repeatable) and --guidelines-file (one per line), in that order. */
+function guidelinesOf(io: Io, values: EvalFlags): string[] | undefined {
+  const given = Array.isArray(values.guidelines) ? values.guidelines : [];
+  const file = typeof values["guidelines-file"] === "string" ? resolve(io.cwd, values["guidelines-file"]) : undefined;
+  if (file && !existsSync(file)) throw new UsageError(`evallab eval: --guidelines-file ${file} does not exist`);
+  const fromFile = file
+    ? readFileSync(file, "utf8")
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : [];
+  const all = [...given.map((g) => g.trim()).filter(Boolean), ...fromFile];
+  return all.length ? all : undefined;
 }
 
 /**
@@ -247,6 +283,10 @@ export const evalCommand: Command = {
         on: { type: "string" },
         mlflow: { type: "boolean" },
         "fail-if": { type: "string", multiple: true },
+        scorers: { type: "string" },
+        guidelines: { type: "string", multiple: true },
+        "guidelines-file": { type: "string" },
+        "judge-deployment": { type: "string" },
         junit: { type: "string" },
       },
       io,
@@ -272,7 +312,7 @@ export const evalCommand: Command = {
     const apiVersion = o.apiVersion ?? "";
     const maxTokens = o.maxTokens;
     // Thresholds are checked before any request: a typo must not cost a whole run.
-    const thresholds = parseThresholds(values["fail-if"] ?? [], computableMetrics(o.metrics as MetricName[], targets !== undefined));
+    const thresholds = parseThresholds(values["fail-if"] ?? [], computableMetrics(o.metrics as MetricName[], targets !== undefined, o.scorers));
     if (values.junit && thresholds.length === 0) throw new UsageError("evallab eval: --junit writes --fail-if verdicts; give at least one --fail-if");
     const gated = (code: number, outcome?: { metrics: Record<string, number> }) =>
       outcome && thresholds.length ? gate(io, thresholds, outcome.metrics, code, values.junit && resolve(io.cwd, values.junit)) : code;
@@ -313,6 +353,25 @@ export const evalCommand: Command = {
           maxTokens,
         }),
       maxConcurrency: values["max-concurrency"] === undefined ? undefined : positiveInt("eval", "--max-concurrency", values["max-concurrency"], 1),
+      judge: o.scorers?.length
+        ? {
+            scorers: o.scorers.map((n) => JUDGED_SCORERS[n]),
+            guidelines: o.guidelines ?? [],
+            deployment: o.judgeDeployment ?? deployment,
+            apiVersion,
+            makeAsk: (systemPrompt) =>
+              createAsk({
+                endpoint: o.endpoint ?? "",
+                apiKey: stdinKey ?? values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
+                adToken: io.env.AZURE_OPENAI_AD_TOKEN,
+                apiVersion,
+                deployment: o.judgeDeployment ?? deployment,
+                // The lab's model decides the request's parameters only when it is also the judge.
+                model: (o.judgeDeployment ?? deployment) === deployment ? o.model : undefined,
+                systemPrompt,
+              }),
+          }
+        : undefined,
       ...metricLoaders(io, values["toxicity-model"]),
       progress: io.isTTY && !values.quiet,
     }).finally(interrupt.release);

@@ -7,6 +7,7 @@
 // (buckets holding 10 s of budget), TPM counted on the estimate (prompt + max_tokens) at admission.
 import type { Server } from "node:http";
 import { sendJson, sleep, startServer, stopServer } from "./http.ts";
+import { FakeJudge, type JudgeRequest, judgeRequest } from "./judge.ts";
 
 export const SUPPORTED_API_VERSIONS = [
   "2023-03-15-preview",
@@ -97,6 +98,9 @@ export function defaultAnswer(question: string): string {
 
 export class FakeAzureOpenAI {
   readonly requests: ChatRequestLog[] = [];
+  /** Every judge request that reached the model (answered or not). */
+  readonly judgeRequests: JudgeRequest[] = [];
+  private readonly judge = new FakeJudge();
   url = "";
   private server?: Server;
   private rpmBucket?: Bucket;
@@ -194,8 +198,12 @@ export class FakeAzureOpenAI {
       .filter((x) => x.role === "user")
       .map((x) => x.content)
       .join("\n");
+    const system = parsed.messages.find((x) => x.role === "system")?.content ?? "";
+    const judged = judgeRequest(system, question);
+    if (judged) this.judgeRequests.push(judged);
 
-    const scripted = this.opts.script?.[question]?.shift();
+    // A judge request is scripted by "judge:<scorer>:<the question it judges>".
+    const scripted = this.opts.script?.[judged ? `judge:${judged.scorer}:${judged.question}` : question]?.shift();
     if (scripted === "reset") {
       log.status = -1;
       req.socket.destroy();
@@ -248,7 +256,7 @@ export class FakeAzureOpenAI {
       });
     }
     const filtered = this.opts.completionFilterWord !== undefined && question.includes(this.opts.completionFilterWord);
-    const content = filtered ? null : (this.opts.answer ?? defaultAnswer)(question);
+    const content = filtered ? null : judged ? this.judge.reply(judged, question) : (this.opts.answer ?? defaultAnswer)(question);
     const promptTokens = estimate(parsed.messages.map((x) => x.content).join(" "));
     // A reasoning model thinks before it answers: those tokens are billed as completion tokens.
     const reasoningTokens = reasoning ? 64 : 0;

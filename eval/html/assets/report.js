@@ -42,7 +42,7 @@
   function rowsTable(data) {
     const holder = el("div");
     const at = (name) => data.columns.indexOf(name);
-    const text = new Set(["inputs", "ground_truth", "outputs"]);
+    const numeric = new Set(data.numeric);
     const columns = [
       { label: "#", numeric: true, value: (r) => r.i + 1 },
       {
@@ -54,9 +54,10 @@
       },
       ...data.columns.map((name) => {
         const idx = at(name);
-        return text.has(name)
-          ? { label: name, text: true, class: `text ${name}`, value: (r) => r.cells[idx], render: (r) => foldable(r.cells[idx]) }
-          : { label: name, numeric: true, value: (r) => (typeof r.cells[idx] === "number" ? r.cells[idx] : null) };
+        // Verdicts and rationales (judged scorers) are text like the question and the answer.
+        return numeric.has(name)
+          ? { label: name, numeric: true, value: (r) => (typeof r.cells[idx] === "number" ? r.cells[idx] : null) }
+          : { label: name, text: true, class: `text ${name.replace(/\W+/g, "-")}`, value: (r) => r.cells[idx], render: (r) => foldable(r.cells[idx]) };
       }),
     ];
     const rows = data.rows.map((cells, i) => ({ i, cells, mark: data.marks[i] }));
