@@ -39,7 +39,7 @@ export const DEFAULTS = {
   nodeType: "Standard_D4ds_v5",
   autoterminationMinutes: 20,
   // openai 1.42.0 crashes with httpx >= 0.28 (`proxies` TypeError); textstat pinned so cluster and local scores agree.
-  clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11"],
+  clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11", "mlflow[databricks]>=3.4"],
   tags: {} as Record<string, string>,
   expiresIn: "8h",
 } as const;

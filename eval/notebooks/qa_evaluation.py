@@ -31,6 +31,9 @@ PARAMETERS = {
     "deployment": "",  # default: AZURE_OPENAI_DEPLOYMENT
     "table_dir": "",  # where to write the table when it is too large to return inline
     "max_inline_rows": "500",
+    "scorers": "",  # MLflow 3 judged scorers, e.g. "correctness,safety": mlflow.genai.evaluate in the same run
+    "guidelines": "",  # for the guidelines scorer: a JSON list, or one guideline per line
+    "judge_deployment": "",  # the judge; default: the deployment under test
 }
 
 try:
@@ -150,6 +153,81 @@ def openai_qa(inputs):
 
 # COMMAND ----------
 
+# MLflow 3's judged scorers on the answers just given, with the lab's own deployment as the judge
+# through MLflow's documented Azure OpenAI route: "azure:/<deployment>" with AZURE_API_KEY,
+# AZURE_API_BASE and AZURE_API_VERSION (a dated version), or, on the v1 API, "openai:/<deployment>"
+# with OPENAI_API_KEY and OPENAI_API_BASE at <endpoint>/openai/v1.
+SCORER_ALIASES = {"relevance": "relevance_to_query"}
+
+
+def judge_uri(judge):
+    endpoint = os.environ["AZURE_OPENAI_ENDPOINT"].rstrip("/")
+    if API_VERSION == "v1":
+        os.environ.setdefault("OPENAI_API_KEY", os.environ["AZURE_OPENAI_API_KEY"])
+        os.environ.setdefault("OPENAI_API_BASE", endpoint + "/openai/v1")
+        return f"openai:/{judge}"
+    os.environ.setdefault("AZURE_API_KEY", os.environ["AZURE_OPENAI_API_KEY"])
+    os.environ.setdefault("AZURE_API_BASE", endpoint)
+    os.environ.setdefault("AZURE_API_VERSION", API_VERSION)
+    return f"azure:/{judge}"
+
+
+def parse_guidelines(text):
+    text = text.strip()
+    if text.startswith("["):
+        return [str(g) for g in json.loads(text)]
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def build_scorers(names, model):
+    from mlflow.genai.scorers import Correctness, Guidelines, RelevanceToQuery, Safety
+
+    made = []
+    for name in names:
+        name = SCORER_ALIASES.get(name, name)
+        if name == "correctness":
+            if not targets_column:
+                raise ValueError("the correctness scorer compares with the expected answer: give targets_column")
+            made.append(Correctness(model=model))
+        elif name == "relevance_to_query":
+            made.append(RelevanceToQuery(model=model))
+        elif name == "safety":
+            made.append(Safety(model=model))
+        elif name == "guidelines":
+            made.append(Guidelines(name="guidelines", guidelines=parse_guidelines(params["guidelines"]), model=model))
+        else:
+            raise ValueError(f"unknown scorer {name!r}; known: correctness, relevance_to_query, safety, guidelines")
+    return made
+
+
+def judge_answers(table):
+    """mlflow.genai.evaluate over the answers (filtered rows left out), in the active run."""
+    names = [n.strip() for n in params["scorers"].split(",") if n.strip()]
+    scorers = build_scorers(names, judge_uri(params["judge_deployment"] or deployment))
+    keep = [i for i in range(len(table)) if i not in set(filtered_rows)]
+    data = []
+    for i in keep:
+        row = table.iloc[i]
+        item = {"inputs": {"question": str(row[inputs_column])}, "outputs": str(row["outputs"])}
+        if targets_column:
+            item["expectations"] = {"expected_response": str(row[targets_column])}
+        data.append(item)
+    result = mlflow.genai.evaluate(data=data, scorers=scorers)
+    df = result.result_df
+    columns = {}
+    for s in scorers:
+        for part in ("value", "rationale", "error_message"):
+            col = f"{s.name}/{part}"
+            values = [None] * len(table)
+            if col in df.columns:
+                for i, v in zip(keep, df[col].tolist()):
+                    values[i] = None if v is None or (isinstance(v, float) and v != v) else (v.value if hasattr(v, "value") else v)
+            columns[col] = values
+    return {"metrics": {k: float(v) for k, v in result.metrics.items() if v is not None}, "columns": columns}
+
+
+# COMMAND ----------
+
 experiment = params["experiment"].strip()
 if experiment.isdigit():
     mlflow.set_experiment(experiment_id=experiment)
@@ -165,6 +243,7 @@ with mlflow.start_run() as run:
         targets=targets_column,
     )
     mlflow.log_metrics({f"usage/{k}": v for k, v in usage_totals.items()})
+    judged = judge_answers(results.tables["eval_results_table"]) if params["scorers"].strip() else None
 
 # COMMAND ----------
 
@@ -177,11 +256,19 @@ if targets_column and targets_column != "ground_truth" and targets_column in tab
     table = table.rename(columns={targets_column: "ground_truth"})
 columns = [c for c in first if c in table.columns] + [c for c in table.columns if c not in first]
 table_json = {"columns": columns, "data": json.loads(table[columns].to_json(orient="values"))}
+metrics = {k: float(v) for k, v in results.metrics.items()}
+if judged:
+    # The verdicts join the table as mlflow.genai.evaluate names them; <name>/mean joins the metrics.
+    for name, values in judged["columns"].items():
+        table_json["columns"].append(name)
+        for row, value in zip(table_json["data"], values):
+            row.append(value)
+    metrics.update(judged["metrics"])
 
 exit_value = {
     "run_id": run.info.run_id,
     "experiment_id": run.info.experiment_id,
-    "metrics": {k: float(v) for k, v in results.metrics.items()},
+    "metrics": metrics,
     "filtered_rows": filtered_rows,
     "usage": usage_totals,
 }

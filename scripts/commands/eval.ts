@@ -12,7 +12,7 @@ import { runEvaluation } from "../../eval/run.ts";
 import { differences, RUN_OPTIONS_FILE, type RunOptions, readRunOptions, sha256File } from "../../eval/run-options.ts";
 import { parseThresholds } from "../../eval/thresholds.ts";
 import { DEFAULTS, type LabConfig } from "../../stacks/config.ts";
-import { evaluateOnDatabricks } from "../databricks/remote-eval.ts";
+import { evaluateOnDatabricks, type RemoteEvalOptions } from "../databricks/remote-eval.ts";
 import { EXIT_INTERRUPTED } from "../interrupted.ts";
 import { labOutputs } from "../lab-state.ts";
 import { labConfig } from "../lifecycle/context.ts";
@@ -232,7 +232,7 @@ async function logToMlflow(io: Io, outDir: string, params: Record<string, string
 async function evalOnDatabricks(
   io: Io,
   gated: (code: number, outcome: { metrics: Record<string, number> }) => number,
-  o: { data?: string; inputs: string; targets?: string; outDir: string; json?: boolean; quiet?: boolean },
+  o: { data?: string; inputs: string; targets?: string; outDir: string; json?: boolean; quiet?: boolean; judge?: RemoteEvalOptions["judge"] },
 ): Promise<number> {
   const lab = await labOutputs(io.cwd, io.env);
   if (!lab) throw new SetupError("the lab is not deployed here: run `evallab up` first (or `npm run lab`)");
@@ -246,6 +246,7 @@ async function evalOnDatabricks(
       outDir: o.outDir,
       onTick: (t) => ui.status(t),
       pollMs: Number(io.env.LAB_POLL_MS) || undefined,
+      judge: o.judge,
     });
     ui.stop();
     io.out(o.json ? JSON.stringify(r.metrics, null, 2) : formatMetrics(r.metrics));
@@ -328,6 +329,7 @@ export const evalCommand: Command = {
         outDir,
         json: values.json,
         quiet: values.quiet,
+        judge: o.scorers?.length ? { scorers: o.scorers, guidelines: o.guidelines ?? [], deployment: values["judge-deployment"] } : undefined,
       });
     }
 

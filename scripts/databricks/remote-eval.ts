@@ -26,6 +26,8 @@ export interface RemoteEvalOptions {
   outDir: string;
   onTick: (text: string) => void;
   pollMs?: number;
+  /** Judged scorers (MLflow's names) for the notebook's mlflow.genai.evaluate, with their guidelines and judge. */
+  judge?: { scorers: string[]; guidelines: string[]; deployment?: string };
 }
 
 export interface RemoteEvalResult {
@@ -68,6 +70,9 @@ export async function evaluateOnDatabricks(opts: RemoteEvalOptions): Promise<Rem
     targets_column: opts.columns.targets ?? (opts.data ? "" : "ground_truth"),
     experiment: lab.experimentId ?? "",
     table_dir: `/Workspace${folder}/results`,
+    ...(opts.judge?.scorers.length
+      ? { scorers: opts.judge.scorers.join(","), guidelines: JSON.stringify(opts.judge.guidelines), judge_deployment: opts.judge.deployment ?? "" }
+      : {}),
   };
   // One token per invocation: retries of this submit return the same run, a new invocation runs anew.
   const runId = await submitNotebookRun(db, {

@@ -30,8 +30,8 @@ function notebookEnv(dir: string, openai: FakeAzureOpenAI, apiVersion: string, d
 }
 
 /** Run the notebook and read its exit value. */
-async function runNotebook(dir: string, env: Record<string, string>, experiment: string) {
-  const r = await runPython([NOTEBOOK, "--experiment", experiment], { cwd: dir, env });
+async function runNotebook(dir: string, env: Record<string, string>, experiment: string, args: string[] = []) {
+  const r = await runPython([NOTEBOOK, "--experiment", experiment, ...args], { cwd: dir, env });
   expect(r.code, r.stderr.slice(-3000)).toBe(0);
   const line = r.stdout.split("\n").find((l) => l.startsWith("EVALLAB_NOTEBOOK_EXIT "));
   return { ...r, exit: JSON.parse(line?.slice("EVALLAB_NOTEBOOK_EXIT ".length) ?? "{}") };
@@ -124,4 +124,50 @@ describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
       await reasoning.stop();
     }
   }, 240_000);
+});
+
+describe("the notebook's judged scorers (mlflow.genai.evaluate)", () => {
+  it.each([
+    ["2024-10-21", "gpt-35-turbo", "azure"],
+    ["v1", "gpt-5-mini", "openai"],
+  ])(
+    "judges with MLflow's own Correctness and Safety through the %s API (%s, MLflow's %s route), in the lab's run",
+    async (apiVersion, deployment) => {
+      // Right about MLflow, wrong about Spark: the judge (the fake, reading MLflow's prompts) says so.
+      const answer = (q: string) => (q === "What is MLflow?" ? LAB_ANSWERS[q].text : defaultAnswer(q));
+      const judge = await new FakeAzureOpenAI({ deployments: [deployment], answer }).start();
+      try {
+        const dir = tempDir();
+        const { exit, ...r } = await runNotebook(dir, notebookEnv(dir, judge, apiVersion, deployment), "lab-judged", ["--scorers", "correctness,safety"]);
+        expect(judge.judgeRequests.map((j) => [j.scorer, j.question]).sort()).toEqual(
+          [
+            ["correctness", "What is MLflow?"],
+            ["correctness", "What is Spark?"],
+            ["safety", ""],
+            ["safety", ""],
+          ].sort(),
+        );
+        expect(judge.requests.every((q) => q.status === 200 && q.apiVersion === apiVersion && q.deployment === deployment)).toBe(true);
+        expect(exit.metrics).toMatchObject({ "correctness/mean": 0.5, "safety/mean": 1 });
+        const { columns, data } = exit.table as { columns: string[]; data: unknown[][] };
+        const col = (name: string) => data.map((row) => row[columns.indexOf(name)]);
+        expect(col("inputs")).toEqual(["What is MLflow?", "What is Spark?"]);
+        expect(col("correctness/value")).toEqual(["yes", "no"]);
+        expect(col("safety/value")).toEqual(["yes", "yes"]);
+        expect(col("correctness/rationale")).toEqual(["The answer states the expected facts.", "The expected facts are missing from the answer."]);
+        // Same MLflow run as the QA metrics.
+        const check = await runPython(["-c", "import json,mlflow,sys; print(json.dumps(mlflow.get_run(sys.argv[1]).data.metrics))", exit.run_id], {
+          cwd: dir,
+          env: { HOME: dir, MLFLOW_TRACKING_URI: `sqlite:///${join(dir, "mlflow.db")}` },
+        });
+        const stored = JSON.parse(check.stdout.trim().split("\n").pop() ?? "{}");
+        expect(stored).toMatchObject({ "correctness/mean": 0.5, "safety/mean": 1 });
+        expect(stored["flesch_kincaid_grade_level/v1/mean"]).toBeGreaterThan(0);
+        expect(r.stdout + r.stderr).not.toContain(judge.opts.apiKey);
+      } finally {
+        await judge.stop();
+      }
+    },
+    240_000,
+  );
 });

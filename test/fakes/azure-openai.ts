@@ -256,7 +256,7 @@ export class FakeAzureOpenAI {
       });
     }
     const filtered = this.opts.completionFilterWord !== undefined && question.includes(this.opts.completionFilterWord);
-    const content = filtered ? null : judged ? this.judge.reply(judged, question) : (this.opts.answer ?? defaultAnswer)(question);
+    const content = filtered ? null : judged ? this.judge.reply(judged, question, system !== "") : (this.opts.answer ?? defaultAnswer)(question);
     const promptTokens = estimate(parsed.messages.map((x) => x.content).join(" "));
     // A reasoning model thinks before it answers: those tokens are billed as completion tokens.
     const reasoningTokens = reasoning ? 64 : 0;

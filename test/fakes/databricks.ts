@@ -49,7 +49,11 @@ export class FakeDatabricks {
     return this.server ? stopServer(this.server) : Promise.resolve();
   }
 
-  addCluster(id: string, opts: Partial<FakeCluster> = {}, packages = ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11"]): FakeCluster {
+  addCluster(
+    id: string,
+    opts: Partial<FakeCluster> = {},
+    packages = ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11", "mlflow[databricks]>=3.4"],
+  ): FakeCluster {
     const c: FakeCluster = {
       id,
       state: "PENDING",

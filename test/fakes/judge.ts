@@ -13,9 +13,39 @@ export interface JudgeRequest {
 }
 
 const section = (text: string, tag: string) => new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`).exec(text)?.[1];
+const inline = (text: string, tag: string) => new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(text)?.[1];
+
+/**
+ * MLflow 3's built-in judge prompts (mlflow/genai/judges/prompts/*.py, sent as one user message):
+ * correctness asks whether <claim> is supported by <document>{question} - {answer}</document>, safety
+ * classifies <text>, relevance_to_query reads <question> and <answer>, guidelines lists <guideline>s
+ * with the inputs as <request> and <response>. Questions arrive as MLflow renders its inputs dict.
+ */
+function mlflowJudgeRequest(user: string): JudgeRequest | undefined {
+  const unwrap = (q: string) => /^\{'question': '(.*)'\}$/s.exec(q)?.[1] ?? q;
+  if (user.includes("content safety classifier")) {
+    const text = inline(user, "text");
+    return text === undefined ? undefined : { scorer: "safety", question: "", answer: text, guidelines: [] };
+  }
+  const question = inline(user, "question");
+  const claim = inline(user, "claim");
+  const document = inline(user, "document");
+  if (question !== undefined && claim !== undefined && document !== undefined) {
+    const answer = document.startsWith(`${question} - `) ? document.slice(question.length + 3) : document;
+    return { scorer: "correctness", question: unwrap(question), answer, expected: claim, guidelines: [] };
+  }
+  const answer = inline(user, "answer");
+  if (question !== undefined && answer !== undefined) return { scorer: "relevance_to_query", question: unwrap(question), answer, guidelines: [] };
+  const guidelines = [...user.matchAll(/<guideline>([\s\S]*?)<\/guideline>/g)].map((m) => m[1]);
+  if (guidelines.length) {
+    return { scorer: "guidelines", question: unwrap(inline(user, "request") ?? ""), answer: inline(user, "response") ?? "", guidelines };
+  }
+  return undefined;
+}
 
 /** The judge request in a chat, or undefined when the chat is not one of evallab's judge prompts. */
 export function judgeRequest(system: string, user: string): JudgeRequest | undefined {
+  if (!system) return mlflowJudgeRequest(user);
   const scorer = /\(evallab scorer: ([a-z_]+)\)/.exec(system)?.[1];
   const question = section(user, "question");
   const answer = section(user, "answer");
@@ -56,11 +86,13 @@ export function expectedVerdict(r: JudgeRequest): { result: "yes" | "no"; ration
 export class FakeJudge {
   private readonly seen = new Map<string, number>();
 
-  reply(r: JudgeRequest, user: string): string {
+  /** MLflow asks for raw JSON ("no markdown"); evallab's prompt allows either, and gets a fence. */
+  reply(r: JudgeRequest, user: string, fenced = true): string {
     const n = (this.seen.get(user) ?? 0) + 1;
     this.seen.set(user, n);
     if (r.question.includes("[malformed]") || (r.question.includes("[malformed-once]") && n === 1)) return "Hmm, hard to say. Probably fine?";
     // Models often fence their JSON; the parser must cope.
-    return `\`\`\`json\n${JSON.stringify(expectedVerdict(r))}\n\`\`\``;
+    const json = JSON.stringify(expectedVerdict(r));
+    return fenced ? `\`\`\`json\n${json}\n\`\`\`` : json;
   }
 }

@@ -30,7 +30,9 @@ function realNotebook(w: LabWorld, workspaceRoot: string) {
   return async (path: string, params: Record<string, string>): Promise<NotebookExecution> => {
     if (path !== NOTEBOOK_PATH) return { error: `Notebook not found: ${path}` };
     const args = [NOTEBOOK, "--experiment", `databricks-experiment-${params.experiment}`];
-    for (const k of ["inputs_column", "targets_column", "max_inline_rows"]) if (params[k] !== undefined) args.push(`--${k.replace("_", "-")}`, params[k]);
+    for (const k of ["inputs_column", "targets_column", "max_inline_rows", "scorers", "guidelines", "judge_deployment"]) {
+      if (params[k] !== undefined) args.push(`--${k.replaceAll("_", "-")}`, params[k]);
+    }
     if (params.dataset) args.push("--dataset", toLocal(params.dataset));
     if (params.table_dir) args.push("--table-dir", toLocal(params.table_dir));
     const r = await runPython(args, {
@@ -56,25 +58,38 @@ function realNotebook(w: LabWorld, workspaceRoot: string) {
 }
 
 describe("evallab eval --on databricks", () => {
-  it("starts the terminated cluster, runs the deployed notebook once, and brings MLflow's results home", async () => {
+  it("starts the terminated cluster, runs the deployed notebook once, and brings MLflow's results and verdicts home", async () => {
     const w = await deployedWorld();
     w.dbx.clusters.get(CLUSTER_ID)!.state = "TERMINATED";
     const root = tempDir();
     const jobs = installJobs(w.dbx, { execute: realNotebook(w, root), workspaceRoot: root });
     const out = join(w.cwd, "remote");
-    const r = await runCli(["eval", "--on", "databricks", "--out", out], { cwd: w.cwd, env: w.env });
+    const r = await runCli(["eval", "--on", "databricks", "--targets", "ground_truth", "--scorers", "correctness,safety", "--out", out], {
+      cwd: w.cwd,
+      env: w.env,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(w.dbx.calls.filter((c) => c.path === "/api/2.1/clusters/start")).toHaveLength(1);
     expect(jobs.runs.size).toBe(1);
     const submit = w.dbx.calls.find((c) => c.path === "/api/2.2/jobs/runs/submit")?.body as Record<string, any>;
     expect(submit.tasks[0]).toMatchObject({ existing_cluster_id: CLUSTER_ID, notebook_task: { notebook_path: NOTEBOOK_PATH, source: "WORKSPACE" } });
     expect(submit.idempotency_token).toMatch(/^[0-9a-f-]{36}$/);
-    expect(w.openai.completed.map((q) => q.messages[1].content)).toEqual(["What is MLflow?", "What is Spark?"]);
+    expect(w.openai.completed.filter((q) => q.messages.length === 2).map((q) => q.messages[1].content)).toEqual(["What is MLflow?", "What is Spark?"]);
+    expect(w.openai.judgeRequests.map((j) => j.scorer).sort()).toEqual(["correctness", "correctness", "safety", "safety"]);
 
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     expect(Object.keys(metrics)).toContain("flesch_kincaid_grade_level/v1/mean");
     const table = JSON.parse(readFileSync(join(out, "eval_results_table.json"), "utf8"));
     expect(table.columns.slice(0, 4)).toEqual(["inputs", "ground_truth", "outputs", "token_count"]);
+    // MLflow 3's own scorers judged on the cluster (the fake reads MLflow's prompts): the lab's default
+    // answers state none of the expected facts, and nothing unsafe.
+    expect(metrics).toMatchObject({ "correctness/mean": 0, "safety/mean": 1 });
+    const col = (name: string) => table.data.map((row: unknown[]) => row[table.columns.indexOf(name)]);
+    expect([col("correctness/value"), col("safety/value")]).toEqual([
+      ["no", "no"],
+      ["yes", "yes"],
+    ]);
+    expect(existsSync(join(out, "report.html"))).toBe(true);
     expect(r.stderr).toMatch(new RegExp(`MLflow run: ${w.dbx.url}/ml/experiments/\\d+/runs/[0-9a-f]{32}`));
 
     // Local and cluster results side by side.

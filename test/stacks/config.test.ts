@@ -44,7 +44,7 @@ describe("defaults", () => {
       databricksSku: "premium",
       nodeType: "Standard_D4ds_v5",
       autoterminationMinutes: 20,
-      clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11"],
+      clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11", "mlflow[databricks]>=3.4"],
     });
     expect(c.allTags).toEqual({ lab: "evallab", "expires-at": c.deadline });
     expect(LAB_REGIONS).toContain(c.region);

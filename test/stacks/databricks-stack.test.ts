@@ -35,7 +35,12 @@ describe("stack lab-databricks", () => {
   });
 
   it("installs the configured PyPI libraries, httpx pinned beside openai", () => {
-    expect(cluster.library).toEqual([{ pypi: { package: "openai==1.42.0" } }, { pypi: { package: "httpx<0.28" } }, { pypi: { package: "textstat==0.7.11" } }]);
+    expect(cluster.library).toEqual([
+      { pypi: { package: "openai==1.42.0" } },
+      { pypi: { package: "httpx<0.28" } },
+      { pypi: { package: "textstat==0.7.11" } },
+      { pypi: { package: "mlflow[databricks]>=3.4" } },
+    ]);
   });
 
   it("passes credentials as environment variables, the key only as a secret reference", () => {
