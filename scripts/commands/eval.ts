@@ -392,6 +392,13 @@ export const evalCommand: Command = {
         inputs_column: o.columns.inputs,
         ...(targets ? { targets_column: targets } : {}),
         ...(o.columns.predictions ? { predictions_column: o.columns.predictions } : {}),
+        ...(o.scorers?.length
+          ? {
+              scorers: o.scorers.join(","),
+              judge_deployment: o.judgeDeployment ?? deployment,
+              ...(o.guidelines?.length ? { guidelines: JSON.stringify(o.guidelines) } : {}),
+            }
+          : {}),
       });
     }
     if (result.stopped) {

@@ -22,7 +22,7 @@ describe("evallab eval --mlflow with a real MLflow server", () => {
     const cwd = tempDir();
     const out = join(cwd, "run");
     const env = { ...fakeEnv(fake), MLFLOW_TRACKING_URI: server.url, MLFLOW_EXPERIMENT_NAME: "lab-tests" };
-    const r = await runCli(["eval", "--out", out, "--mlflow"], { cwd, env });
+    const r = await runCli(["eval", "--out", out, "--mlflow", "--scorers", "correctness,safety"], { cwd, env });
     expect(r.code, r.stderr).toBe(0);
     const runUrl = /MLflow run: (\S+)/.exec(r.stderr)?.[1] ?? "";
     const runId = runUrl.split("/").pop() ?? "";
@@ -44,6 +44,9 @@ describe("evallab eval --mlflow with a real MLflow server", () => {
     expect(params.system_prompt).toBe("Please answer the following question in formal language.");
     const logged = Object.fromEntries(run.data.metrics.map((m: { key: string; value: number }) => [m.key, m.value]));
     expect(logged).toEqual(JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")));
+    // Judged scorers as mlflow.genai.evaluate logs them: <name>/mean, with the judge in the params.
+    expect(logged).toMatchObject({ "correctness/mean": 0, "safety/mean": 1 });
+    expect(params).toMatchObject({ scorers: "correctness,safety", judge_deployment: "gpt-35-turbo" });
     const tags = Object.fromEntries(run.data.tags.map((t: { key: string; value: string }) => [t.key, t.value]));
     expect(tags["mlflow.source.name"]).toBe("evallab");
 
