@@ -54,7 +54,12 @@ export interface CostEstimate {
   breakdown: string;
 }
 
-export function hourlyCost(config: Pick<LabConfig, "nodeType" | "databricksSku" | "model" | "deploymentType">): CostEstimate {
+/** Nodes the cluster runs at most: the driver and its workers. */
+export function clusterNodes(config: Pick<LabConfig, "workers">): number {
+  return 1 + config.workers.max;
+}
+
+export function hourlyCost(config: Pick<LabConfig, "nodeType" | "databricksSku" | "model" | "deploymentType" | "workers">): CostEstimate {
   const vm = PRICES.vmPerHour[config.nodeType];
   const dbu = PRICES.dbuPerHour[config.nodeType];
   const price = PRICES.dbuPrice[config.databricksSku] ?? 0;
@@ -66,11 +71,16 @@ export function hourlyCost(config: Pick<LabConfig, "nodeType" | "databricksSku" 
       breakdown: `no list price recorded for ${config.nodeType}, see the Azure pricing calculator; ${tokens}`,
     };
   }
-  const perHour = vm + dbu * price;
+  const nodes = clusterNodes(config);
+  const perNode = vm + dbu * price;
+  const perHour = nodes * perNode;
+  const { min, max } = config.workers;
+  const size =
+    max === 0 ? "" : min === max ? `${nodes} nodes (driver + ${max} workers) × ` : `up to ${nodes} nodes (driver + ${min}-${max} autoscaling workers) × `;
   return {
     clusterPerHour: perHour,
     known: true,
-    breakdown: `${config.nodeType} VM $${vm.toFixed(3)}/h + ${dbu} DBU/h × $${price.toFixed(2)} (${config.databricksSku}) = $${perHour.toFixed(2)}/h while the cluster runs; ${tokens} (${PRICES.asOf})`,
+    breakdown: `${size}${config.nodeType} VM $${vm.toFixed(3)}/h + ${dbu} DBU/h × $${price.toFixed(2)} (${config.databricksSku}) = $${perHour.toFixed(2)}/h while the cluster runs; ${tokens} (${PRICES.asOf})`,
   };
 }
 

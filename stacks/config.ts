@@ -38,6 +38,8 @@ export const DEFAULTS = {
   databricksSku: "premium",
   nodeType: "Standard_D4ds_v5",
   autoterminationMinutes: 20,
+  // 0: the lab's single node; N workers; or "min-max" to autoscale (Spark for large evaluations).
+  workers: "0",
   // openai 1.42.0 crashes with httpx >= 0.28 (`proxies` TypeError); textstat pinned so cluster and local scores agree.
   clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11", "mlflow[databricks]>=3.4"],
   tags: {} as Record<string, string>,
@@ -79,6 +81,14 @@ const settingsSchema = z.strictObject({
     .min(10, "must be 10-10000 (Databricks' allowed range)")
     .max(10000, "must be 10-10000 (Databricks' allowed range)"),
   clusterLibraries: z.array(z.string().min(1)).min(1, "must name at least one PyPI package"),
+  workers: z.preprocess(
+    (v) => (typeof v === "number" ? String(v) : v),
+    z
+      .string()
+      .regex(/^(\d{1,3}|[1-9]\d{0,2}-\d{1,3})$/, "must be 0 (single node), a number of workers such as 4, or a range such as 2-8 to autoscale")
+      .refine((v) => parseWorkers(v).max <= 100, "must be at most 100 workers")
+      .refine((v) => parseWorkers(v).min <= parseWorkers(v).max, "a range must run from fewer to more workers, such as 2-8"),
+  ),
   // Azure's tag rules: at most 50 per resource (the lab adds `lab` and `expires-at`), names up to 512
   // characters without < > % & \\ ? /, values up to 256, names case-insensitive.
   // learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
@@ -107,6 +117,18 @@ const settingsSchema = z.strictObject({
       "must be between 30m and 30d (the teardown checks every 15 minutes)",
     ),
 });
+
+/** The cluster's size: 0–0 is the single node, N–N fixed workers, min–max autoscaling. */
+export interface Workers {
+  min: number;
+  max: number;
+}
+
+/** "0" → single node; "4" → 4 workers; "2-8" → autoscale 2 to 8. */
+export function parseWorkers(text: string): Workers {
+  const [a, b] = text.split("-").map(Number);
+  return { min: a, max: b ?? a };
+}
 
 /** "90m" / "8h" / "2d" → milliseconds. */
 export function durationMs(text: string): number {
@@ -138,7 +160,9 @@ export interface ModelChoice {
   deploymentType: DeploymentType;
 }
 
-export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName" | "deploymentType"> {
+export interface LabConfig extends Omit<LabSettings, "region" | "deploymentName" | "deploymentType" | "workers"> {
+  /** The cluster's workers (0–0: the single node). */
+  workers: Workers;
   region: LabRegion;
   deploymentName: string;
   /** The type the stack deploys: the configured one, or preflight's pick for `auto` (Standard until then). */
@@ -409,7 +433,8 @@ export function loadConfig({ rootDir, env = process.env, now = Date.now() }: Loa
     apiVersion: settings.apiVersion === "auto" ? defaultApiVersion(modelName) : settings.apiVersion,
     deploymentName: settings.deploymentName ?? modelName,
     suffix,
-    names,
+    workers: parseWorkers(settings.workers),
+    names: parseWorkers(settings.workers).max > 0 ? { ...names, cluster: `${settings.prefix}-cluster` } : names,
     allTags: { ...settings.tags, lab: settings.prefix, ...(deadline ? { "expires-at": deadline } : {}) },
     deadline,
     drawn,

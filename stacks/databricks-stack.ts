@@ -9,8 +9,8 @@ import { SecretScope } from "@cdktf/provider-databricks/lib/secret-scope";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { LabConfig } from "./config.ts";
+import { LabCluster } from "./constructs/lab-cluster.ts";
 import { LabNotebook } from "./constructs/lab-notebook.ts";
-import { SingleNodeCluster } from "./constructs/single-node-cluster.ts";
 import type { LabStack } from "./lab-stack.ts";
 
 export { DATABRICKS_STACK } from "./stack-names.ts";
@@ -20,7 +20,7 @@ const EVAL_DIR = join(import.meta.dirname, "..", "eval");
 
 export class DatabricksStack extends TerraformStack {
   readonly currentUser: DataDatabricksCurrentUser;
-  readonly cluster: SingleNodeCluster;
+  readonly cluster: LabCluster;
   readonly experiment: MlflowExperiment;
   readonly notebook: LabNotebook;
   readonly workspaceUrl: string;
@@ -44,9 +44,12 @@ export class DatabricksStack extends TerraformStack {
       stringValue: lab.openai.account.primaryAccessKey,
     });
 
-    this.cluster = new SingleNodeCluster(this, "single-node", {
+    // The construct id stays "single-node" whatever the size: it is part of the cluster's logical id,
+    // and a new id would make Terraform replace the cluster of a deployed lab.
+    this.cluster = new LabCluster(this, "single-node", {
       clusterName: config.names.cluster,
       nodeType: config.nodeType,
+      workers: config.workers,
       autoterminationMinutes: config.autoterminationMinutes,
       singleUserName: this.currentUser.userName,
       pypiLibraries: config.clusterLibraries,

@@ -2,6 +2,7 @@
 import type { DeploymentType, LabConfig, LabRegion } from "../../stacks/config.ts";
 import { LAB_REGIONS } from "../../stacks/config.ts";
 import { AzureAuthError } from "../azure/credentials.ts";
+import { clusterNodes } from "../cost.ts";
 import { ServiceError } from "../http/transport.ts";
 import type { AzureFacts, ComputeSku, Usage } from "./azure-facts.ts";
 import { type ModelDecision, type ModelRef, type Offer, offerIn, type RegionCatalog, type RegionOffer, resolveModel } from "./model-choice.ts";
@@ -37,7 +38,9 @@ function vcpuCheck(config: LabConfig, region: LabRegion, skus: ComputeSku[], com
       fix: "choose another LAB_NODE_TYPE or region",
     };
   }
-  const vcpus = Number(vm.capabilities?.find((c) => c.name === "vCPUs")?.value ?? 0);
+  // The driver and every worker (the most an autoscaling cluster may reach) run on this size.
+  const nodes = clusterNodes(config);
+  const vcpus = nodes * Number(vm.capabilities?.find((c) => c.name === "vCPUs")?.value ?? 0);
   const freeOf = (name: string) => {
     const u = computeUsages.find((x) => x.name.value.toLowerCase() === name.toLowerCase());
     return u ? u.limit - u.currentValue : 0;
@@ -50,8 +53,10 @@ function vcpuCheck(config: LabConfig, region: LabRegion, skus: ComputeSku[], com
     check: "vcpu-quota",
     region,
     status: ok ? "pass" : "fail",
-    detail: `${config.nodeType} needs ${vcpus} vCPUs: ${freeFamily} free in ${family}, ${freeTotal} free in total`,
-    fix: ok ? undefined : `request vCPU quota for ${family} in ${region} (Azure portal > Quotas), or choose another region`,
+    detail: `${nodes > 1 ? `${nodes} × ` : ""}${config.nodeType} needs ${vcpus} vCPUs: ${freeFamily} free in ${family}, ${freeTotal} free in total`,
+    fix: ok
+      ? undefined
+      : `request vCPU quota for ${family} in ${region} (Azure portal > Quotas), choose another region${nodes > 1 ? ", or fewer LAB_WORKERS" : ""}`,
   };
 }
 

@@ -71,6 +71,16 @@ describe("evallab preflight", () => {
     expect(r.stdout).toMatch(/FAIL\s+vcpu-quota\s+eastus2\s+Standard_D4ds_v5 needs 4 vCPUs: 2 free in standardDDSv5Family/);
   });
 
+  it("counts the driver and every worker the cluster may grow to", async () => {
+    const f = await arm();
+    for (const r of Object.keys(f.state.computeUsage)) f.state.computeUsage[r].standardDDSv5Family = { current: 0, limit: 16 };
+    const r = await preflight(f, [], { LAB_WORKERS: "2-4" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL\s+vcpu-quota\s+eastus2\s+5 × Standard_D4ds_v5 needs 20 vCPUs: 16 free in standardDDSv5Family/);
+    expect(r.stdout).toMatch(/or fewer LAB_WORKERS/);
+    expect((await preflight(f, [], { LAB_WORKERS: "3" })).code).toBe(0);
+  });
+
   it("keeps a configured region that fails, naming the passing ones", async () => {
     const f = await arm();
     f.state.openAiUsage.eastus2["OpenAI.Standard.gpt-35-turbo"] = { current: 120, limit: 120 };

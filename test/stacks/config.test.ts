@@ -210,6 +210,16 @@ describe("region", () => {
 });
 
 describe("validation", () => {
+  it.each([
+    ["0", { min: 0, max: 0 }],
+    ["4", { min: 4, max: 4 }],
+    ["2-8", { min: 2, max: 8 }],
+  ])("reads LAB_WORKERS=%s", (workers, parsed) => {
+    expect(load({ LAB_WORKERS: workers }).workers).toEqual(parsed);
+  });
+  it.each(["8-2", "0-4", "many", "101", "-3"])("rejects LAB_WORKERS=%s naming the forms", (workers) => {
+    expect(problemsOf(() => load({ LAB_WORKERS: workers }))[0]).toMatch(/^workers: /);
+  });
   it("rejects capacity 0", () => {
     expect(problemsOf(() => load({ LAB_CAPACITY: "0" }))[0]).toMatch(/capacity: must be at least 1/);
   });

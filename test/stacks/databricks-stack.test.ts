@@ -34,6 +34,19 @@ describe("stack lab-databricks", () => {
     expect(cluster.single_user_name).toBe("${data.databricks_current_user.me.user_name}");
   });
 
+  it.each([
+    ["4", { num_workers: 4 }, undefined],
+    ["2-8", { autoscale: { min_workers: 2, max_workers: 8 } }, "num_workers"],
+  ])("grows with LAB_WORKERS=%s: workers, no single-node profile, the same logical id", (workers, size, absent) => {
+    const { stacks: grown } = synthLab({ LAB_REGION: "swedencentral", LAB_WORKERS: workers });
+    const c = only(grown["lab-databricks"], "resource", "databricks_cluster");
+    expect(c).toMatchObject({ ...size, node_type_id: "Standard_D4ds_v5", data_security_mode: "SINGLE_USER", cluster_name: "evallab-cluster" });
+    expect(c.spark_conf).toBeUndefined();
+    expect(c.custom_tags.ResourceClass).toBeUndefined();
+    if (absent) expect(c[absent]).toBeUndefined();
+    expect(Object.keys(grown["lab-databricks"].resource.databricks_cluster)).toEqual(Object.keys(dbx.resource.databricks_cluster));
+  });
+
   it("installs the configured PyPI libraries, httpx pinned beside openai", () => {
     expect(cluster.library).toEqual([
       { pypi: { package: "openai==1.42.0" } },
