@@ -26,6 +26,8 @@ export interface LabOutputs {
   experimentUrl?: string;
   notebookUrl?: string;
   notebookPath?: string;
+  /** The lab's Unity Catalog volume, `/Volumes/<catalog>/<schema>/<volume>`. */
+  volumePath?: string;
 }
 
 export function logPath(cwd: string, command: string): string {
@@ -59,6 +61,7 @@ export function toLabOutputs(o: StackOutputs): LabOutputs | undefined {
     experimentUrl: str(dbx.experiment_url),
     notebookUrl: str(dbx.notebook_url),
     notebookPath: str(dbx.notebook_path),
+    volumePath: str(dbx.volume_path),
   };
 }
 

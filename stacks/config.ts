@@ -40,6 +40,9 @@ export const DEFAULTS = {
   autoterminationMinutes: 20,
   // 0: the lab's single node; N workers; or "min-max" to autoscale (Spark for large evaluations).
   workers: "0",
+  // The Unity Catalog catalog holding the lab's volume; empty: the workspace catalog Azure creates for a
+  // workspace enabled for Unity Catalog automatically (named after the workspace, '-' as '_').
+  volumeCatalog: "",
   // openai 1.42.0 crashes with httpx >= 0.28 (`proxies` TypeError); textstat pinned so cluster and local scores agree.
   clusterLibraries: ["openai==1.42.0", "httpx<0.28", "textstat==0.7.11", "mlflow[databricks]>=3.4"],
   tags: {} as Record<string, string>,
@@ -81,6 +84,7 @@ const settingsSchema = z.strictObject({
     .min(10, "must be 10-10000 (Databricks' allowed range)")
     .max(10000, "must be 10-10000 (Databricks' allowed range)"),
   clusterLibraries: z.array(z.string().min(1)).min(1, "must name at least one PyPI package"),
+  volumeCatalog: z.string().regex(/^\w{0,255}$/, "must be a Unity Catalog catalog name (letters, digits, '_'), or empty for the workspace catalog"),
   workers: z.preprocess(
     (v) => (typeof v === "number" ? String(v) : v),
     z
@@ -151,6 +155,9 @@ export interface LabNames {
   experiment: string;
   teardownGroup: string;
   teardownWorkflow: string;
+  /** Unity Catalog schema and volume the large-data path streams files through (Files API). */
+  volumeSchema: string;
+  volume: string;
 }
 
 /** The model the lab deploys, decided by preflight from ARM's catalog and persisted with the region. */
@@ -327,6 +334,8 @@ export function deriveNames(prefix: string, suffix: string): LabNames {
     experiment: `${prefix}-qa-evaluation`,
     teardownGroup: `rg-${stem}-teardown`,
     teardownWorkflow: `la-${stem}-teardown`,
+    volumeSchema: `${prefix}_lab`,
+    volume: "files",
   };
 }
 
@@ -341,6 +350,8 @@ const NAME_RULES: Record<keyof LabNames, { re: RegExp; rule: string }> = {
   experiment: { re: /^[^/]{1,200}$/, rule: "1-200 characters without '/'" },
   teardownGroup: { re: /^[-\w.()]{1,89}[-\w()]$/, rule: "1-90 letters, digits, '-', '_', '.', '()'" },
   teardownWorkflow: { re: /^[-\w.()]{1,80}$/, rule: "1-80 letters, digits, '-', '_', '.', '()'" },
+  volumeSchema: { re: /^\w{1,255}$/, rule: "letters, digits or '_'" },
+  volume: { re: /^\w{1,255}$/, rule: "letters, digits or '_'" },
 };
 
 export function checkNames(names: LabNames): string[] {
@@ -434,6 +445,7 @@ export function loadConfig({ rootDir, env = process.env, now = Date.now() }: Loa
     deploymentName: settings.deploymentName ?? modelName,
     suffix,
     workers: parseWorkers(settings.workers),
+    volumeCatalog: settings.volumeCatalog || names.databricksWorkspace.replaceAll("-", "_"),
     names: parseWorkers(settings.workers).max > 0 ? { ...names, cluster: `${settings.prefix}-cluster` } : names,
     allTags: { ...settings.tags, lab: settings.prefix, ...(deadline ? { "expires-at": deadline } : {}) },
     deadline,

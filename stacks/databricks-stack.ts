@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { DataDatabricksCurrentUser } from "@cdktf/provider-databricks/lib/data-databricks-current-user";
 import { MlflowExperiment } from "@cdktf/provider-databricks/lib/mlflow-experiment";
 import { DatabricksProvider } from "@cdktf/provider-databricks/lib/provider";
+import { Schema } from "@cdktf/provider-databricks/lib/schema";
 import { Secret } from "@cdktf/provider-databricks/lib/secret";
 import { SecretScope } from "@cdktf/provider-databricks/lib/secret-scope";
+import { Volume } from "@cdktf/provider-databricks/lib/volume";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { LabConfig } from "./config.ts";
@@ -73,7 +75,23 @@ export class DatabricksStack extends TerraformStack {
       datasetFile: join(EVAL_DIR, "datasets", "lab-qa.jsonl"),
     });
 
+    // Large datasets and results stream through this volume with the Files API (Unity Catalog volumes
+    // only; a workspace file import stops at 10 MB). force_destroy: `down` leaves nothing behind.
+    const schema = new Schema(this, "files-schema", {
+      catalogName: config.volumeCatalog,
+      name: config.names.volumeSchema,
+      comment: "evallab: the lab's files (datasets in, results out)",
+      forceDestroy: true,
+    });
+    const volume = new Volume(this, "files-volume", {
+      catalogName: config.volumeCatalog,
+      schemaName: schema.name,
+      name: config.names.volume,
+      volumeType: "MANAGED",
+    });
+
     const out = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
+    out("volume_path", `/Volumes/${volume.catalogName}/${volume.schemaName}/${volume.name}`, "The lab's Unity Catalog volume (Files API)");
     out("cluster_id", this.cluster.cluster.id, "Single-node cluster id");
     out("cluster_url", this.cluster.cluster.url, "Cluster page");
     out("experiment_id", this.experiment.id, "MLflow experiment id");

@@ -62,6 +62,9 @@ judged scorers (MLflow 3's built-in names; the judge answers yes or no with a ra
 where:
   --on local|databricks   databricks: run the lab's notebook on the lab's cluster (MLflow itself), started if
                           needed, and bring metrics.json and eval_results_table.json home (default: local)
+  --engine auto|pandas|spark  on databricks: mlflow.evaluate on the driver (pandas), or Spark across the
+                          cluster for large data (the dataset and the table stream through the lab's volume);
+                          auto: Spark from 20,000 rows (default auto; --predictions always takes Spark)
 Every run also writes DIR/report.html (\`evallab report DIR\` makes it again).
 exit: 0 done · 1 some rows failed (resume with --resume DIR), or a --fail-if threshold broke · 2 bad input or setup`;
 
@@ -232,7 +235,17 @@ async function logToMlflow(io: Io, outDir: string, params: Record<string, string
 async function evalOnDatabricks(
   io: Io,
   gated: (code: number, outcome: { metrics: Record<string, number> }) => number,
-  o: { data?: string; inputs: string; targets?: string; outDir: string; json?: boolean; quiet?: boolean; judge?: RemoteEvalOptions["judge"] },
+  o: {
+    data?: string;
+    inputs: string;
+    targets?: string;
+    predictions?: string;
+    engine: RemoteEvalOptions["engine"];
+    outDir: string;
+    json?: boolean;
+    quiet?: boolean;
+    judge?: RemoteEvalOptions["judge"];
+  },
 ): Promise<number> {
   const lab = await labOutputs(io.cwd, io.env);
   if (!lab) throw new SetupError("the lab is not deployed here: run `evallab up` first (or `npm run lab`)");
@@ -242,7 +255,8 @@ async function evalOnDatabricks(
       lab,
       env: io.env,
       data: o.data,
-      columns: { inputs: o.inputs, targets: o.targets },
+      columns: { inputs: o.inputs, targets: o.targets, predictions: o.predictions },
+      engine: o.engine,
       outDir: o.outDir,
       onTick: (t) => ui.status(t),
       pollMs: Number(io.env.LAB_POLL_MS) || undefined,
@@ -288,6 +302,7 @@ export const evalCommand: Command = {
         guidelines: { type: "string", multiple: true },
         "guidelines-file": { type: "string" },
         "judge-deployment": { type: "string" },
+        engine: { type: "string" },
         junit: { type: "string" },
       },
       io,
@@ -321,11 +336,18 @@ export const evalCommand: Command = {
     const where = values.on ?? "local";
     if (where !== "local" && where !== "databricks") throw new UsageError(`evallab eval: --on must be local or databricks, got "${where}"`);
     if (where === "databricks") {
-      if (values.predictions) throw new UsageError("evallab eval: --predictions scores locally; drop --on databricks");
+      const engine = values.engine ?? "auto";
+      if (engine !== "auto" && engine !== "pandas" && engine !== "spark")
+        throw new UsageError(`evallab eval: --engine must be auto, pandas or spark, got "${engine}"`);
+      if (values.predictions && engine === "pandas")
+        throw new UsageError("evallab eval: --predictions on Databricks takes the Spark path; drop --engine pandas");
       return await evalOnDatabricks(io, gated, {
         data: values.data ? data : undefined,
         inputs: o.columns.inputs,
         targets,
+        predictions: o.columns.predictions,
+        // A static answer column is scored by the Spark path (mlflow.evaluate needs a model there).
+        engine: o.columns.predictions ? "spark" : engine,
         outDir,
         json: values.json,
         quiet: values.quiet,

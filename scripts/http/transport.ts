@@ -57,6 +57,8 @@ export interface SendOptions {
   body?: unknown;
   /** Raw bytes instead of JSON (uploads). */
   bytes?: Uint8Array;
+  /** A streamed body (large uploads), made anew for each attempt so a retry can send it again. */
+  stream?: () => AsyncIterable<Uint8Array>;
   headers?: Record<string, string>;
   /** A pre-signed URL on another host: sent without the service's credentials. */
   anonymous?: boolean;
@@ -111,8 +113,7 @@ export class Transport {
       try {
         // One signal for headers and body: a server that trickles its body times out too.
         const signal = AbortSignal.timeout(timeoutMs);
-        const body = opts.bytes ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-        const res = await fetch(target, { method, headers, body, signal });
+        const res = await this.fetchOnce(method, target, headers, opts, signal);
         reply = { status: res.status, headers: res.headers, text: await res.text() };
       } catch (e) {
         const timedOut = (e as Error).name === "TimeoutError";
@@ -131,6 +132,37 @@ export class Transport {
         throw this.error(reply.status, code, `${this.label} is busy (HTTP ${reply.status}) and asks to retry in ${seconds(wait)}: try again then`);
       }
       await this.sleep(wait);
+    }
+  }
+
+  private fetchOnce(method: string, target: URL, headers: Record<string, string>, opts: SendOptions, signal: AbortSignal): Promise<Response> {
+    if (opts.stream) {
+      // A streamed request body (chunked): fetch needs duplex "half" for it.
+      const init = { method, headers, body: opts.stream() as unknown as RequestInit["body"], signal, duplex: "half" } as RequestInit;
+      return fetch(target, init);
+    }
+    const body = opts.bytes ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+    return fetch(target, { method, headers, body, signal });
+  }
+
+  /**
+   * A GET whose body the caller streams (large downloads): the timeout covers the answer's headers,
+   * then the body may take as long as it needs. Errors are read and thrown as usual.
+   */
+  async download(url: string | URL, what: string): Promise<Response> {
+    const target = new URL(url);
+    if (target.origin !== this.origin) throw this.error(0, "ForeignHost", `refusing to send ${this.label} credentials to ${target.host}`);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), this.opts.timeoutMs ?? 60_000);
+    try {
+      const res = await fetch(target, { headers: await this.opts.credentials(), signal: controller.signal });
+      if (!res.ok) this.ok({ status: res.status, headers: res.headers, text: await res.text() }, what);
+      return res;
+    } catch (e) {
+      if (e instanceof ServiceError) throw e;
+      throw this.error(0, (e as Error).name === "TimeoutError" ? "Timeout" : "ConnectionFailed", `${what}: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -4,7 +4,9 @@
 // PENDING → INSTALLING → INSTALLED over successive polls, like the real service. Overload is scripted
 // as the workspace answers it: 429 REQUEST_LIMIT_EXCEEDED or 503 TEMPORARILY_UNAVAILABLE with
 // Retry-After (learn.microsoft.com/azure/databricks/resources/limits), and a body can trickle.
+import { closeSync, createReadStream, existsSync, fstatSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { dirname, join } from "node:path";
 import { sendJson, sendTrickle, startServer, stopServer } from "./http.ts";
 
 export interface FakeCluster {
@@ -21,6 +23,9 @@ export interface DatabricksCall {
   path: string;
   status: number;
   body?: unknown;
+  /** Files API uploads: whether the body came chunked (streamed, no Content-Length), and its size. */
+  chunked?: boolean;
+  bytes?: number;
 }
 
 export class FakeDatabricks {
@@ -37,6 +42,8 @@ export class FakeDatabricks {
   readonly busy: { status: 429 | 503; times: number; retryAfter: string }[] = [];
   /** When set, every answer's body trickles out one byte per this many ms. */
   trickleMs = 0;
+  /** Where Unity Catalog volume paths (/Volumes/...) live for the Files API; unset: no volumes. */
+  filesRoot?: string;
 
   async start(): Promise<this> {
     const { server, url } = await startServer((req, res, body) => this.handle(req, res, body));
@@ -69,6 +76,7 @@ export class FakeDatabricks {
   private handle(req: IncomingMessage, res: ServerResponse, raw: string) {
     for (const route of this.rawRoutes) if (route(req, res, Buffer.from(raw, "utf8"))) return;
     const url = new URL(`${this.url}${req.url ?? "/"}`);
+    if (url.pathname.startsWith("/api/2.0/fs/")) return this.files(req, res, raw, url);
     let body: Record<string, unknown> = {};
     if (raw) {
       try {
@@ -148,5 +156,58 @@ export class FakeDatabricks {
       });
     }
     return reply(404, { error_code: "ENDPOINT_NOT_FOUND", message: `No API found for '${req.method} ${url.pathname}'` });
+  }
+
+  /**
+   * The Files API over Unity Catalog volumes (docs.databricks.com/api/workspace/files): PUT
+   * /api/2.0/fs/files{path}?overwrite= takes an octet-stream body, creates missing parent directories
+   * and answers 204 (409 ALREADY_EXISTS without overwrite); GET streams the file back (404 NOT_FOUND);
+   * paths outside /Volumes/ are refused (400 INVALID_PARAMETER_VALUE).
+   */
+  private files(req: IncomingMessage, res: ServerResponse, raw: string, url: URL) {
+    const call: DatabricksCall = { method: req.method ?? "GET", path: url.pathname, status: 0 };
+    this.calls.push(call);
+    const reply = (status: number, payload?: unknown) => {
+      call.status = status;
+      if (payload === undefined) {
+        res.writeHead(status).end();
+        return;
+      }
+      sendJson(res, status, payload);
+    };
+    if (req.headers.authorization !== `Bearer ${this.token}`) return reply(403, { error_code: 403, message: "Invalid access token." });
+    const m = /^\/api\/2\.0\/fs\/files(\/.*)$/.exec(decodeURIComponent(url.pathname));
+    if (!m) return reply(404, { error_code: "ENDPOINT_NOT_FOUND", message: `No API found for '${req.method} ${url.pathname}'` });
+    const path = m[1];
+    if (!path.startsWith("/Volumes/")) {
+      return reply(400, { error_code: "INVALID_PARAMETER_VALUE", message: `Invalid path: ${path}. Paths must be Unity Catalog volume paths (/Volumes/...)` });
+    }
+    if (!this.filesRoot) return reply(404, { error_code: "NOT_FOUND", message: `The volume of ${path} does not exist.` });
+    const local = join(this.filesRoot, path.slice("/Volumes".length));
+    if (req.method === "PUT") {
+      call.chunked = req.headers["transfer-encoding"] === "chunked";
+      call.bytes = Buffer.byteLength(raw);
+      if (existsSync(local) && url.searchParams.get("overwrite") !== "true") {
+        return reply(409, { error_code: "ALREADY_EXISTS", message: `The file being created already exists: ${path}` });
+      }
+      mkdirSync(dirname(local), { recursive: true });
+      writeFileSync(local, raw);
+      return reply(204);
+    }
+    if (req.method === "GET" || req.method === "HEAD") {
+      if (!existsSync(local) || !statSync(local).isFile()) return reply(404, { error_code: "NOT_FOUND", message: "The file being accessed is not found." });
+      call.status = 200;
+      // One open file, streamed: its size and bytes agree even if it is replaced meanwhile.
+      const fd = openSync(local, "r");
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": fstatSync(fd).size });
+      if (req.method === "HEAD") {
+        closeSync(fd);
+        res.end();
+        return;
+      }
+      createReadStream("", { fd }).pipe(res);
+      return;
+    }
+    return reply(405, { error_code: "BAD_REQUEST", message: `${req.method} is not supported on ${url.pathname}` });
   }
 }

@@ -13,6 +13,7 @@ import { REPO_ROOT } from "./tmp.ts";
 export const FAKE_TERRAFORM = join(REPO_ROOT, "test", "fakes", "bin", "terraform");
 export const CLUSTER_ID = "1129-101500-lab0001";
 export const NOTEBOOK_PATH = "/Users/ana@example.com/evallab/qa_evaluation";
+export const VOLUME_PATH = "/Volumes/dbw_evallab_lab001/evallab_lab/files";
 
 export interface LabWorld {
   cwd: string;
@@ -51,6 +52,7 @@ export async function labWorld(): Promise<LabWorld> {
         experiment_url: `${dbx.url}/ml/experiments/4242`,
         notebook_path: NOTEBOOK_PATH,
         notebook_url: `${dbx.url}/#notebook/77`,
+        volume_path: VOLUME_PATH,
       },
     }),
   );

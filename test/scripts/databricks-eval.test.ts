@@ -1,12 +1,13 @@
 // `evallab eval --on databricks` against the fake workspace; the success path runs the real notebook.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { installJobs, type NotebookExecution } from "../fakes/databricks-jobs.ts";
 import { runCli } from "../helpers/cli.ts";
 import { READABILITY_ENV } from "../helpers/eval-env.ts";
-import { CLUSTER_ID, type LabWorld, labWorld, NOTEBOOK_PATH } from "../helpers/lab-world.ts";
+import { CLUSTER_ID, type LabWorld, labWorld, NOTEBOOK_PATH, VOLUME_PATH } from "../helpers/lab-world.ts";
 import { runPython, tiktokenCache } from "../helpers/python.ts";
+import { TEXTSTAT_ROWS } from "../helpers/textstat-fixture.ts";
 import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 const NOTEBOOK = join(REPO_ROOT, "eval", "notebooks", "qa_evaluation.py");
@@ -24,17 +25,18 @@ async function deployedWorld(): Promise<LabWorld> {
 }
 
 /** The fake cluster's notebook runner: the real notebook under the venv's Python and real MLflow. */
-function realNotebook(w: LabWorld, workspaceRoot: string) {
+function realNotebook(w: LabWorld, workspaceRoot: string, filesRoot = tempDir()) {
   const scratch = tempDir();
-  const toLocal = (p: string) => (p.startsWith("/Workspace") ? join(workspaceRoot, p.slice("/Workspace".length)) : p);
+  // The cluster sees the workspace under /Workspace and the lab's volume under /Volumes (FUSE mounts).
+  const toLocal = (p: string) =>
+    p.startsWith("/Workspace") ? join(workspaceRoot, p.slice("/Workspace".length)) : p.startsWith("/Volumes") ? join(filesRoot, p.slice("/Volumes".length)) : p;
   return async (path: string, params: Record<string, string>): Promise<NotebookExecution> => {
     if (path !== NOTEBOOK_PATH) return { error: `Notebook not found: ${path}` };
     const args = [NOTEBOOK, "--experiment", `databricks-experiment-${params.experiment}`];
-    for (const k of ["inputs_column", "targets_column", "max_inline_rows", "scorers", "guidelines", "judge_deployment"]) {
+    for (const k of ["inputs_column", "targets_column", "max_inline_rows", "scorers", "guidelines", "judge_deployment", "engine", "predictions_column"]) {
       if (params[k] !== undefined) args.push(`--${k.replaceAll("_", "-")}`, params[k]);
     }
-    if (params.dataset) args.push("--dataset", toLocal(params.dataset));
-    if (params.table_dir) args.push("--table-dir", toLocal(params.table_dir));
+    for (const k of ["dataset", "table_dir", "progress_path"]) if (params[k]) args.push(`--${k.replaceAll("_", "-")}`, toLocal(params[k]));
     const r = await runPython(args, {
       cwd: scratch,
       env: {
@@ -47,12 +49,14 @@ function realNotebook(w: LabWorld, workspaceRoot: string) {
         AZURE_OPENAI_API_KEY: w.openai.opts.apiKey,
         AZURE_OPENAI_API_VERSION: "2024-10-21",
         AZURE_OPENAI_DEPLOYMENT: "gpt-35-turbo",
+        EVALLAB_SPARK_MASTER: "local[2]",
       },
     });
     const line = r.stdout.split("\n").find((l) => l.startsWith("EVALLAB_NOTEBOOK_EXIT "));
     if (r.code !== 0 || !line) return { error: r.stderr.trim().split("\n").pop(), errorTrace: r.stderr };
     const exit = JSON.parse(line.slice("EVALLAB_NOTEBOOK_EXIT ".length));
     if (exit.table_path) exit.table_path = `/Workspace${exit.table_path.slice(workspaceRoot.length)}`;
+    if (exit.table_jsonl_path) exit.table_jsonl_path = `/Volumes${exit.table_jsonl_path.slice(filesRoot.length)}`;
     return { result: JSON.stringify(exit) };
   };
 }
@@ -102,15 +106,16 @@ describe("evallab eval --on databricks", () => {
     expect(Math.abs(fk?.diffs[1] ?? 1)).toBeLessThanOrEqual(1e-9);
   }, 240_000);
 
-  it("uploads a dataset too large for a notebook parameter and passes its path", async () => {
+  it("streams a dataset too large for a notebook parameter to the lab's volume and passes its path", async () => {
     const w = await deployedWorld();
     const root = tempDir();
+    w.dbx.filesRoot = tempDir();
     let seen: Record<string, string> = {};
     installJobs(w.dbx, {
       workspaceRoot: root,
       execute: async (_p, params) => {
         seen = params;
-        const file = join(root, params.dataset.slice("/Workspace".length));
+        const file = join(w.dbx.filesRoot as string, params.dataset.slice("/Volumes".length));
         const n = readFileSync(file, "utf8").trim().split("\n").length;
         return {
           result: JSON.stringify({ run_id: "r".repeat(32), experiment_id: "4242", metrics: { rows: n }, table: { columns: ["inputs", "outputs"], data: [] } }),
@@ -118,13 +123,13 @@ describe("evallab eval --on databricks", () => {
       },
     });
     const data = join(w.cwd, "big.jsonl");
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(data, Array.from({ length: 400 }, (_, i) => JSON.stringify({ inputs: `A longer question number ${i} about MLflow?` })).join("\n"));
     const r = await runCli(["eval", "--on", "databricks", "--data", data, "--out", join(w.cwd, "o")], { cwd: w.cwd, env: w.env });
     expect(r.code, r.stderr).toBe(0);
-    expect(seen.dataset).toMatch(/^\/Workspace\/Users\/ana@example\.com\/evallab\/datasets\/[0-9a-f]{16}\.jsonl$/);
+    expect(seen.dataset).toMatch(new RegExp(`^${VOLUME_PATH}/datasets/[0-9a-f]{16}\\.jsonl$`));
+    expect(seen.engine).toBe("auto");
     expect(JSON.parse(readFileSync(join(w.cwd, "o", "metrics.json"), "utf8"))).toEqual({ rows: 400 });
-    expect(w.dbx.calls.some((c) => c.path === "/api/2.0/workspace/import")).toBe(true);
+    expect(w.dbx.calls.some((c) => c.path === "/api/2.0/workspace/import")).toBe(false);
   }, 120_000);
 
   it("prints the notebook's error and the run page on failure, and exits non-zero", async () => {
@@ -163,4 +168,39 @@ describe("evallab eval --on databricks", () => {
     expect(w.dbx.calls.filter((c) => c.path === "/api/2.2/jobs/runs/submit").length).toBe(2);
     expect(jobs.runs.size).toBe(1);
   }, 120_000);
+
+  it("takes 100,000 rows through Spark on the cluster: streamed up and down, metrics equal to the local engine's", async () => {
+    const w = await deployedWorld();
+    const root = tempDir();
+    const filesRoot = tempDir();
+    w.dbx.filesRoot = filesRoot;
+    const jobs = installJobs(w.dbx, { execute: realNotebook(w, root, filesRoot), workspaceRoot: root });
+    const texts = TEXTSTAT_ROWS.map((r) => r.text);
+    const data = join(w.cwd, "big.jsonl");
+    writeFileSync(data, `${Array.from({ length: 100_000 }, (_, i) => JSON.stringify({ q: `q${i}`, a: texts[i % texts.length] })).join("\n")}\n`);
+    const out = join(w.cwd, "big-remote");
+    const args = ["eval", "--data", data, "--inputs-column", "q", "--predictions", "a", "--metrics", "token_count,flesch_kincaid_grade_level,ari_grade_level"];
+    const r = await runCli([...args, "--on", "databricks", "--out", out], { cwd: w.cwd, env: w.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(jobs.runs.size).toBe(1);
+    // Up through the Files API into the lab's volume, chunked (streamed); no workspace import.
+    const put = w.dbx.calls.find((c) => c.method === "PUT" && c.path.startsWith(`/api/2.0/fs/files${VOLUME_PATH}/datasets/`));
+    expect(put).toMatchObject({ status: 204, chunked: true });
+    expect(w.dbx.calls.some((c) => c.path === "/api/2.0/workspace/import")).toBe(false);
+    const submit = w.dbx.calls.find((c) => c.path === "/api/2.2/jobs/runs/submit")?.body as Record<string, any>;
+    expect(submit.tasks[0].notebook_task.base_parameters).toMatchObject({ engine: "spark", predictions_column: "a", table_dir: `${VOLUME_PATH}/results` });
+    // Down the same way, into the same files as a local run.
+    expect(w.dbx.calls.some((c) => c.method === "GET" && c.path.endsWith("-eval_results_table.jsonl") && c.status === 200)).toBe(true);
+    const remote = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    const table = JSON.parse(readFileSync(join(out, "eval_results_table.json"), "utf8"));
+    expect(table.data).toHaveLength(100_000);
+    const local = join(w.cwd, "big-local");
+    expect((await runCli([...args, "--out", local], { cwd: w.cwd, env: w.env })).code).toBe(0);
+    const localMetrics = JSON.parse(readFileSync(join(local, "metrics.json"), "utf8"));
+    expect(Object.keys(remote).sort()).toEqual(Object.keys(localMetrics).sort());
+    for (const [k, v] of Object.entries(localMetrics)) expect(Math.abs(remote[k] - (v as number)), k).toBeLessThanOrEqual(1e-9);
+    const localTable = JSON.parse(readFileSync(join(local, "eval_results_table.json"), "utf8"));
+    expect(table.columns).toEqual(localTable.columns);
+    expect(table.data.map((row: unknown[]) => row[2])).toEqual(localTable.data.map((row: unknown[]) => row[2]));
+  }, 300_000);
 });

@@ -31,7 +31,7 @@ describe("evallab up", () => {
     expect([...applied].sort()).toEqual(["lab", "lab-databricks", "lab-teardown"]);
     expect(r.stderr).toMatch(/all checks passed/);
     expect(r.stderr).toMatch(/\[lab\] created azurerm_resource_group\.rg \(1s\)/);
-    expect(r.stderr).toMatch(/\[lab-databricks\] Apply complete! Resources: 6 added/);
+    expect(r.stderr).toMatch(/\[lab-databricks\] Apply complete! Resources: 8 added/);
     expect(r.stderr).toMatch(/\[lab-teardown\] Apply complete! Resources: 9 added/);
     expect(r.stderr).toMatch(/cluster RUNNING, libraries INSTALLED/);
     expect(r.stdout).toContain(`OpenAI endpoint   ${w.openai.url}`);

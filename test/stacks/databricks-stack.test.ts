@@ -47,6 +47,17 @@ describe("stack lab-databricks", () => {
     expect(Object.keys(grown["lab-databricks"].resource.databricks_cluster)).toEqual(Object.keys(dbx.resource.databricks_cluster));
   });
 
+  it("creates the lab's Unity Catalog volume in the workspace catalog, removed with the lab", () => {
+    const schema = only(dbx, "resource", "databricks_schema");
+    const volume = only(dbx, "resource", "databricks_volume");
+    expect(schema).toMatchObject({ catalog_name: config.names.databricksWorkspace.replaceAll("-", "_"), name: "evallab_lab", force_destroy: true });
+    expect(volume).toMatchObject({ catalog_name: schema.catalog_name, name: "files", volume_type: "MANAGED" });
+    expect(volume.schema_name).toMatch(/^\$\{databricks_schema\..+\.name\}$/);
+    expect(dbx.output.volume_path.value).toMatch(/^\/Volumes\/\$\{databricks_volume\..+\.catalog_name\}\/\$\{databricks_volume\..+\.schema_name\}\/\$\{databricks_volume\..+\.name\}$/);
+    const custom = synthLab({ LAB_REGION: "swedencentral", LAB_VOLUME_CATALOG: "main" }).stacks["lab-databricks"];
+    expect(only(custom, "resource", "databricks_schema").catalog_name).toBe("main");
+  });
+
   it("installs the configured PyPI libraries, httpx pinned beside openai", () => {
     expect(cluster.library).toEqual([
       { pypi: { package: "openai==1.42.0" } },
