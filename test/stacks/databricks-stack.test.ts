@@ -53,7 +53,9 @@ describe("stack lab-databricks", () => {
     expect(schema).toMatchObject({ catalog_name: config.names.databricksWorkspace.replaceAll("-", "_"), name: "evallab_lab", force_destroy: true });
     expect(volume).toMatchObject({ catalog_name: schema.catalog_name, name: "files", volume_type: "MANAGED" });
     expect(volume.schema_name).toMatch(/^\$\{databricks_schema\..+\.name\}$/);
-    expect(dbx.output.volume_path.value).toMatch(/^\/Volumes\/\$\{databricks_volume\..+\.catalog_name\}\/\$\{databricks_volume\..+\.schema_name\}\/\$\{databricks_volume\..+\.name\}$/);
+    expect(dbx.output.volume_path.value).toMatch(
+      /^\/Volumes\/\$\{databricks_volume\..+\.catalog_name\}\/\$\{databricks_volume\..+\.schema_name\}\/\$\{databricks_volume\..+\.name\}$/,
+    );
     const custom = synthLab({ LAB_REGION: "swedencentral", LAB_VOLUME_CATALOG: "main" }).stacks["lab-databricks"];
     expect(only(custom, "resource", "databricks_schema").catalog_name).toBe("main");
   });
