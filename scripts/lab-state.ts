@@ -1,4 +1,5 @@
 // The lab's deployed facts as the commands use them: stack outputs (read in memory), log paths.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { STATE_DIR } from "../stacks/config.ts";
 import { DATABRICKS_STACK, LAB_STACK } from "../stacks/stack-names.ts";
@@ -28,6 +29,11 @@ export interface LabOutputs {
   notebookPath?: string;
   /** The lab's Unity Catalog volume, `/Volumes/<catalog>/<schema>/<volume>`. */
   volumePath?: string;
+}
+
+/** Whether cdktf.out holds both stacks' synthesized configuration. */
+function hasSynth(cwd: string): boolean {
+  return [LAB_STACK, DATABRICKS_STACK].every((s) => existsSync(join(cwd, "cdktf.out", "stacks", s, "cdk.tf.json")));
 }
 
 export function logPath(cwd: string, command: string): string {
@@ -71,7 +77,12 @@ export function toLabOutputs(o: StackOutputs): LabOutputs | undefined {
  */
 export async function labOutputs(cwd: string, env: NodeJS.ProcessEnv, opts: { synthesized?: boolean } = {}): Promise<LabOutputs | undefined> {
   if (!labDeployed(cwd)) return undefined;
-  const outputs = toLabOutputs(await readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output"), ...opts }));
+  const read = (synthesized: boolean) => readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output"), synthesized });
+  // Outputs live in the state; the synthesized app only says where the state is. An earlier synth is
+  // reused (a synth is most of the call's time); should it point nowhere useful, synthesize and read again.
+  const reuse = opts.synthesized ?? hasSynth(cwd);
+  let outputs = toLabOutputs(await read(reuse).catch((e) => (reuse ? {} : Promise.reject(e))));
+  if (!outputs && reuse) outputs = toLabOutputs(await read(false));
   if (!outputs) {
     throw new OutputsError(
       "the lab's state holds resources but no outputs (an interrupted deploy?): finish it with `evallab up`, or remove it with `evallab down`",
