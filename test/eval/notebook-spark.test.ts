@@ -7,12 +7,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
 import { runCli } from "../helpers/cli.ts";
-import { fakeEnv, READABILITY_ENV } from "../helpers/eval-env.ts";
-import { runPython, tiktokenCache } from "../helpers/python.ts";
+import { fakeEnv } from "../helpers/eval-env.ts";
+import { notebookEnv, runNotebook } from "../helpers/notebook.ts";
 import { TEXTSTAT_ROWS } from "../helpers/textstat-fixture.ts";
-import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-const NOTEBOOK = join(REPO_ROOT, "eval", "notebooks", "qa_evaluation.py");
 const ROWS = 300;
 const texts = TEXTSTAT_ROWS.map((r) => r.text);
 const question = (i: number) => `Question ${i}: explain ${TEXTSTAT_ROWS[i % texts.length].id}?`;
@@ -33,30 +32,13 @@ beforeAll(async () => {
 afterAll(() => fake?.stop());
 
 async function sparkNotebook(args: string[]) {
-  const env = {
-    HOME: dir,
-    NLTK_DATA: READABILITY_ENV.NLTK_DATA,
-    TIKTOKEN_CACHE_DIR: tiktokenCache(join(dir, "tiktoken")),
-    MLFLOW_TRACKING_URI: `sqlite:///${join(dir, "mlflow.db")}`,
-    AZURE_OPENAI_ENDPOINT: fake.url,
-    AZURE_OPENAI_API_KEY: fake.opts.apiKey,
-    AZURE_OPENAI_API_VERSION: "2024-10-21",
-    AZURE_OPENAI_DEPLOYMENT: "gpt-35-turbo",
-    EVALLAB_SPARK_MASTER: "local[2]",
-    JAVA_TOOL_OPTIONS: "-Xmx1g",
-  };
-  const r = await runPython([NOTEBOOK, "--experiment", "spark-path", "--dataset", data, "--engine", "spark", "--table-dir", join(dir, "results"), ...args], {
-    cwd: dir,
-    env,
-  });
-  expect(r.code, r.stderr.slice(-3000)).toBe(0);
-  const line = r.stdout.split("\n").find((l) => l.startsWith("EVALLAB_NOTEBOOK_EXIT "));
-  const exit = JSON.parse(line?.slice("EVALLAB_NOTEBOOK_EXIT ".length) ?? "{}");
-  const table = readFileSync(exit.table_jsonl_path, "utf8")
+  const env = { ...notebookEnv(dir, fake, "2024-10-21", "gpt-35-turbo"), EVALLAB_SPARK_MASTER: "local[2]", JAVA_TOOL_OPTIONS: "-Xmx1g" };
+  const run = await runNotebook(dir, env, "spark-path", ["--dataset", data, "--engine", "spark", "--table-dir", join(dir, "results"), ...args]);
+  const table = readFileSync(run.exit.table_jsonl_path, "utf8")
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l));
-  return { ...r, exit, table };
+  return { ...run, table: table as unknown[][] };
 }
 
 /** The local engine on the same rows: its metrics and per-row table. */

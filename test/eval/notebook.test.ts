@@ -6,36 +6,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { countTokens } from "../../eval/metrics/token-count.ts";
 import { SYSTEM_PROMPT } from "../../eval/model/openai-qa.ts";
 import { defaultAnswer, FakeAzureOpenAI } from "../fakes/azure-openai.ts";
-import { READABILITY_ENV } from "../helpers/eval-env.ts";
-import { runPython, tiktokenCache } from "../helpers/python.ts";
+import { notebookEnv, runNotebook } from "../helpers/notebook.ts";
+import { runPython } from "../helpers/python.ts";
 import { LAB_ANSWERS, numpyAggregations } from "../helpers/textstat-fixture.ts";
-import { REPO_ROOT, tempDir } from "../helpers/tmp.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-const NOTEBOOK = join(REPO_ROOT, "eval", "notebooks", "qa_evaluation.py");
 const fake = await new FakeAzureOpenAI({ script: { "What is Spark?": [429] }, answer: (q) => LAB_ANSWERS[q]?.text ?? defaultAnswer(q) }).start();
 afterAll(() => fake.stop());
-
-/** The cluster's environment for the notebook, pointed at a fake; MLflow in a private sqlite store. */
-function notebookEnv(dir: string, openai: FakeAzureOpenAI, apiVersion: string, deployment: string) {
-  return {
-    HOME: dir,
-    NLTK_DATA: READABILITY_ENV.NLTK_DATA,
-    TIKTOKEN_CACHE_DIR: tiktokenCache(join(dir, "tiktoken")),
-    MLFLOW_TRACKING_URI: `sqlite:///${join(dir, "mlflow.db")}`,
-    AZURE_OPENAI_ENDPOINT: openai.url,
-    AZURE_OPENAI_API_KEY: openai.opts.apiKey,
-    AZURE_OPENAI_API_VERSION: apiVersion,
-    AZURE_OPENAI_DEPLOYMENT: deployment,
-  };
-}
-
-/** Run the notebook and read its exit value. */
-async function runNotebook(dir: string, env: Record<string, string>, experiment: string, args: string[] = []) {
-  const r = await runPython([NOTEBOOK, "--experiment", experiment, ...args], { cwd: dir, env });
-  expect(r.code, r.stderr.slice(-3000)).toBe(0);
-  const line = r.stdout.split("\n").find((l) => l.startsWith("EVALLAB_NOTEBOOK_EXIT "));
-  return { ...r, exit: JSON.parse(line?.slice("EVALLAB_NOTEBOOK_EXIT ".length) ?? "{}") };
-}
 
 describe("eval/notebooks/qa_evaluation.py as a plain script", () => {
   it("runs mlflow.evaluate on the lab's rows with MLflow's names and textstat's numbers", async () => {
