@@ -1,15 +1,13 @@
 // What every evaluation started from the command line shares (`eval` and `lab`): the bundled dataset, the
 // metric loaders, and the exit code a result means.
 
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { writeReport } from "../eval/html/report.ts";
+import { type RunFolder, readRunFolder } from "../eval/html/run-folder.ts";
 import { Readability } from "../eval/metrics/readability/index.ts";
 import { AGGREGATE_NAMES, type MetricName } from "../eval/metrics/registry.ts";
 import { DEFAULT_TOXICITY_MODEL, loadToxicityScorer } from "../eval/metrics/toxicity.ts";
-import { type RunSummary, SUMMARY_FILE } from "../eval/report.ts";
 import type { EvalResult } from "../eval/run.ts";
-import { readRunOptions } from "../eval/run-options.ts";
 import { judge, type Threshold, writeJunit } from "../eval/thresholds.ts";
 import { EXIT, type Io } from "./commands/command.ts";
 import { tokenCost } from "./cost.ts";
@@ -36,16 +34,18 @@ export function evalExitCode(result: EvalResult): number {
  */
 export function writeRunReport(io: Io, outDir: string, deploymentType?: string): void {
   try {
-    const options = readRunOptions(outDir);
-    const summaryFile = join(outDir, SUMMARY_FILE);
-    const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary) : undefined;
-    const model = options?.model ?? options?.deployment;
-    // Without the lab's word on the type, Global Standard's list prices (the text says which were used).
-    const cost = model && summary?.tokens ? tokenCost(model, deploymentType ?? "GlobalStandard", summary.tokens) : undefined;
-    io.err(`report: ${writeReport(outDir, { cost, deploymentType })}`);
+    writeReportOf(io, readRunFolder(outDir), deploymentType);
   } catch (e) {
     io.err(`warning: report.html not written (${(e as Error).message}); make it later with: evallab report ${outDir}`);
   }
+}
+
+/** Write a read run's report.html, with a cost estimate where the model's price is recorded, and say where. */
+export function writeReportOf(io: Io, run: RunFolder, deploymentType?: string): void {
+  const model = run.options?.model ?? run.options?.deployment;
+  // Without the lab's word on the type, Global Standard's list prices (the text says which were used).
+  const cost = model && run.summary?.tokens ? tokenCost(model, deploymentType ?? "GlobalStandard", run.summary.tokens) : undefined;
+  io.err(`report: ${writeReport(run, { cost, deploymentType })}`);
 }
 
 /** The aggregate names a run with these metrics and judged scorers can write (exact_match only with targets). */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-write.ts";
 import { histogram } from "./histogram.ts";
 import { selfContainedPage } from "./page.ts";
-import { columnValues, type RunFolder, readRunFolder, scoreColumns } from "./run-folder.ts";
+import { columnValues, type RunFolder, scoreColumns } from "./run-folder.ts";
 
 export const REPORT_FILE = "report.html";
 
@@ -15,6 +15,7 @@ export interface ReportExtras {
 }
 
 export function reportData(run: RunFolder, extras: ReportExtras = {}) {
+  const scores = scoreColumns(run); // scans every row: once
   const o = run.options;
   const s = run.summary;
   const marks: Record<number, [string, string]> = {};
@@ -41,8 +42,8 @@ export function reportData(run: RunFolder, extras: ReportExtras = {}) {
     columns: run.columns,
     rows: run.data,
     marks,
-    numeric: scoreColumns(run).map((c) => c.name),
-    charts: scoreColumns(run).flatMap(({ name, index }) => {
+    numeric: scores.map((c) => c.name),
+    charts: scores.flatMap(({ name, index }) => {
       const h = histogram(columnValues(run, index));
       return h ? [{ name, index, ...h }] : [];
     }),
@@ -58,10 +59,10 @@ function safeHost(endpoint: string): string | undefined {
   }
 }
 
-/** Write `<dir>/report.html` from the folder's results; returns its path. */
-export function writeReport(dir: string, extras: ReportExtras = {}): string {
-  const data = reportData(readRunFolder(dir), extras);
-  const file = join(dir, REPORT_FILE);
+/** Write `<run.dir>/report.html` from the folder's results; returns its path. */
+export function writeReport(run: RunFolder, extras: ReportExtras = {}): string {
+  const data = reportData(run, extras);
+  const file = join(run.dir, REPORT_FILE);
   writeFileAtomic(file, selfContainedPage({ title: data.title, app: "report", data }));
   return file;
 }

@@ -1,8 +1,8 @@
 // `evallab report DIR`: (re)write DIR/report.html from a run's results.
 import { resolve } from "node:path";
 import { readRunFolder } from "../../eval/html/run-folder.ts";
-import { writeRunReport } from "../local-eval.ts";
-import { type Command, EXIT, parseCommand, UsageError } from "./command.ts";
+import { writeReportOf } from "../local-eval.ts";
+import { type Command, CommandError, EXIT, parseCommand, UsageError } from "./command.ts";
 
 const HELP = `usage: evallab report DIR
 
@@ -18,8 +18,13 @@ export const reportCommand: Command = {
     const [dir] = parsed.positionals;
     if (!dir) throw new UsageError("evallab report: give the run's folder, e.g. evallab report runs/2026-11-29T10-00-00");
     const folder = resolve(io.cwd, dir);
-    readRunFolder(folder); // a folder that is not a run is exit 2, named, before anything is written
-    writeRunReport(io, folder);
+    // A folder that is not a run (or whose results cannot be read) is exit 2, named, before anything is written.
+    const run = readRunFolder(folder);
+    try {
+      writeReportOf(io, run);
+    } catch (e) {
+      throw new CommandError(`report.html not written in ${folder}: ${(e as Error).message}`);
+    }
     return EXIT.ok;
   },
 };
