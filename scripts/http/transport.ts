@@ -92,16 +92,22 @@ export class Transport {
     return new ServiceError(this.service, status, code, message);
   }
 
-  /** One request, retried on the retryable statuses (and, when idempotent, on timeouts and refused connections). */
-  async send(method: string, url: string | URL, opts: SendOptions = {}): Promise<Reply> {
+  /** The URL, when it is on the service's own origin: credentials go nowhere else. */
+  private ownUrl(url: string | URL): URL {
     const target = new URL(url);
-    if (!opts.anonymous && target.origin !== this.origin) {
+    if (target.origin !== this.origin) {
       throw this.error(
         0,
         "ForeignHost",
         `refusing to send ${this.label} credentials to ${target.host}: a link in its answer points away from ${new URL(this.origin).host}`,
       );
     }
+    return target;
+  }
+
+  /** One request, retried on the retryable statuses (and, when idempotent, on timeouts and refused connections). */
+  async send(method: string, url: string | URL, opts: SendOptions = {}): Promise<Reply> {
+    const target = opts.anonymous ? new URL(url) : this.ownUrl(url);
     const timeoutMs = this.opts.timeoutMs ?? 60_000;
     const max = this.opts.maxAttempts ?? 5;
     const cap = this.opts.maxRetryAfterMs ?? 120_000;
@@ -150,8 +156,7 @@ export class Transport {
    * then the body may take as long as it needs. Errors are read and thrown as usual.
    */
   async download(url: string | URL, what: string): Promise<Response> {
-    const target = new URL(url);
-    if (target.origin !== this.origin) throw this.error(0, "ForeignHost", `refusing to send ${this.label} credentials to ${target.host}`);
+    const target = this.ownUrl(url);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), this.opts.timeoutMs ?? 60_000);
     try {
