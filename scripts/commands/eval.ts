@@ -355,6 +355,13 @@ export const evalCommand: Command = {
       });
     }
 
+    // The endpoint and credentials every model call of this run uses: the answers' and the judge's.
+    const endpointSettings = {
+      endpoint: o.endpoint ?? "",
+      apiKey: stdinKey ?? values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
+      adToken: io.env.AZURE_OPENAI_AD_TOKEN,
+      apiVersion,
+    };
     const interrupt = onInterrupt(io);
     const result = await runEvaluation({
       stop: interrupt.signal,
@@ -366,16 +373,7 @@ export const evalCommand: Command = {
       runOptions: o,
       deployment,
       apiVersion,
-      makeAsk: () =>
-        createAsk({
-          endpoint: o.endpoint ?? "",
-          apiKey: stdinKey ?? values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
-          adToken: io.env.AZURE_OPENAI_AD_TOKEN,
-          apiVersion,
-          deployment,
-          model: o.model,
-          maxTokens,
-        }),
+      makeAsk: () => createAsk({ ...endpointSettings, deployment, model: o.model, maxTokens }),
       maxConcurrency: values["max-concurrency"] === undefined ? undefined : positiveInt("eval", "--max-concurrency", values["max-concurrency"], 1),
       judge: o.scorers?.length
         ? {
@@ -385,10 +383,7 @@ export const evalCommand: Command = {
             apiVersion,
             makeAsk: (systemPrompt) =>
               createAsk({
-                endpoint: o.endpoint ?? "",
-                apiKey: stdinKey ?? values["api-key"] ?? io.env.AZURE_OPENAI_API_KEY,
-                adToken: io.env.AZURE_OPENAI_AD_TOKEN,
-                apiVersion,
+                ...endpointSettings,
                 deployment: o.judgeDeployment ?? deployment,
                 // The lab's model decides the request's parameters only when it is also the judge.
                 model: (o.judgeDeployment ?? deployment) === deployment ? o.model : undefined,
