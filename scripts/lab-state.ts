@@ -80,9 +80,8 @@ export async function labOutputs(cwd: string, env: NodeJS.ProcessEnv, opts: { sy
   const read = (synthesized: boolean) => readOutputs([LAB_STACK, DATABRICKS_STACK], { cwd, env, logFile: logPath(cwd, "output"), synthesized });
   // Outputs live in the state; the synthesized app only says where the state is. An earlier synth is
   // reused (a synth is most of the call's time); should it point nowhere useful, synthesize and read again.
-  const reuse = opts.synthesized ?? hasSynth(cwd);
-  let outputs = toLabOutputs(await read(reuse).catch((e) => (reuse ? {} : Promise.reject(e))));
-  if (!outputs && reuse) outputs = toLabOutputs(await read(false));
+  let outputs = (opts.synthesized ?? hasSynth(cwd)) ? toLabOutputs(await read(true).catch(() => ({}))) : undefined;
+  outputs ??= toLabOutputs(await read(false));
   if (!outputs) {
     throw new OutputsError(
       "the lab's state holds resources but no outputs (an interrupted deploy?): finish it with `evallab up`, or remove it with `evallab down`",
