@@ -1,9 +1,10 @@
 // (3) Peak RSS of `evallab eval --predictions` over a 100,000-row file (a child process, measured by
 // the kernel's max RSS as the child reports it on exit).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fixtureTexts, readabilityEnv } from "./fixture.ts";
 
 const ROWS = 100_000;
 const GOAL_MIB = 300;
@@ -11,10 +12,7 @@ const GOAL_MIB = 300;
 export function benchMemory(shared: string): void {
   const dir = mkdtempSync(join(tmpdir(), "evallab-bench-"));
   try {
-    const corpus = readFileSync(join(shared, "fixtures", "readability-textstat-0.7.11.jsonl"), "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l).text as string);
+    const corpus = fixtureTexts(shared);
     const data = join(dir, "big.jsonl");
     const lines: string[] = [];
     for (let i = 0; i < ROWS; i++) lines.push(JSON.stringify({ inputs: `Question ${i}?`, answer: `${corpus[i % corpus.length]} (${i})` }));
@@ -25,10 +23,8 @@ export function benchMemory(shared: string): void {
       cwd: join(import.meta.dirname, ".."),
       env: {
         ...process.env,
-        NLTK_DATA: join(shared, "reference-data", "nltk_data"),
-        EVALLAB_HYPHEN_DIC: join(shared, "reference-data", "pyphen", "hyph_en_US.dic"),
+        ...readabilityEnv(shared),
         EVALLAB_TOXICITY_MODEL: join(dir, "no-toxicity-model"), // not there: skipped, as offline
-        EVALLAB_OFFLINE: "1",
       },
       encoding: "utf8",
     });

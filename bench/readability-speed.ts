@@ -1,21 +1,15 @@
-// (2) FK + ARI texts per second over the fixture corpus repeated to 10,000 texts (one core), and
-// token_count beside it; Python textstat and tiktoken measured on the same texts in the same run.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Tiktoken } from "js-tiktoken/lite";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 import { Readability } from "../eval/metrics/readability/index.ts";
 import { countTokens } from "../eval/metrics/token-count.ts";
+import { fixtureTexts } from "./fixture.ts";
 import { peerNote, pythonRate } from "./peers.ts";
 
 const GOAL = 150_000;
 
 export async function benchReadability(shared: string): Promise<void> {
-  const fixture = join(shared, "fixtures", "readability-textstat-0.7.11.jsonl");
-  const corpus = readFileSync(fixture, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l).text as string);
+  const corpus = fixtureTexts(shared);
   // Distinct texts: textstat memoizes per text (lru_cache), and so would any cache on either side.
   const texts = Array.from({ length: 10_000 }, (_, i) => `${corpus[i % corpus.length]} Item ${i}.`);
   const r = await Readability.load({

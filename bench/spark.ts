@@ -3,9 +3,10 @@
 // includes its JVM start and the MLflow run, as a cluster job would; it shows what the distributed path
 // costs on one machine, not what a cluster gains.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fixtureTexts, readabilityEnv } from "./fixture.ts";
 
 const ROWS = 100_000;
 
@@ -20,20 +21,13 @@ export function benchSpark(shared: string): void {
   const python = join(root, ".venv", "bin", "python");
   const dir = mkdtempSync(join(tmpdir(), "evallab-bench-spark-"));
   try {
-    const texts = readFileSync(join(shared, "fixtures", "readability-textstat-0.7.11.jsonl"), "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l).text as string);
+    const texts = fixtureTexts(shared);
     const data = join(dir, "big.jsonl");
     writeFileSync(
       data,
       `${Array.from({ length: ROWS }, (_, i) => JSON.stringify({ inputs: `q${i}`, answer: `${texts[i % texts.length]} (${i})` })).join("\n")}\n`,
     );
-    const readability = {
-      NLTK_DATA: join(shared, "reference-data", "nltk_data"),
-      EVALLAB_HYPHEN_DIC: join(shared, "reference-data", "pyphen", "hyph_en_US.dic"),
-      EVALLAB_OFFLINE: "1",
-    };
+    const readability = readabilityEnv(shared);
     const local = timed(
       process.execPath,
       [
