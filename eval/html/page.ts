@@ -16,8 +16,15 @@ const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-i
 const inline = (text: string) => text.replace(/<\/(script|style)/gi, "<\\/$1");
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
 
-export function selfContainedPage(opts: { title: string; app: "report" | "compare"; data: unknown }): string {
-  const data = gzipSync(Buffer.from(JSON.stringify(opts.data)), { level: 6 }).toString("base64");
+const packed = (bytes: Buffer) => gzipSync(bytes, { level: 6 }).toString("base64");
+
+/**
+ * `data` is the page's JSON; `tableFile`, when given, a table file embedded byte for byte (gzipped) as
+ * its own block: a large table is never parsed-and-re-serialized just to be packed.
+ */
+export function selfContainedPage(opts: { title: string; app: "report" | "compare"; data: unknown; tableFile?: string }): string {
+  const data = packed(Buffer.from(JSON.stringify(opts.data)));
+  const table = opts.tableFile ? `\n<script type="application/gzip+base64" id="evallab-table">${packed(readFileSync(opts.tableFile))}</script>` : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -31,7 +38,7 @@ export function selfContainedPage(opts: { title: string; app: "report" | "compar
 </head>
 <body>
 <main id="app" aria-busy="true"><p>Loading…</p></main>
-<script type="application/gzip+base64" id="evallab-data">${data}</script>
+<script type="application/gzip+base64" id="evallab-data">${data}</script>${table}
 <script>${inline(vendor("uplot/dist/uPlot.iife.min.js"))}</script>
 <script>${inline(asset("common.js"))}</script>
 <script>${inline(asset(`${opts.app}.js`))}</script>

@@ -2,6 +2,7 @@
 // score metric (mean and p90 marked), and the per-row table (sortable, filterable, paged).
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-write.ts";
+import { TABLE_FILE } from "../report.ts";
 import { histogram } from "./histogram.ts";
 import { selfContainedPage } from "./page.ts";
 import { columnValues, type RunFolder, scoreColumns } from "./run-folder.ts";
@@ -40,7 +41,6 @@ export function reportData(run: RunFolder, extras: ReportExtras = {}) {
     },
     metrics: run.metrics,
     columns: run.columns,
-    rows: run.data,
     marks,
     numeric: scores.map((c) => c.name),
     charts: scores.flatMap(({ name, index }) => {
@@ -63,6 +63,6 @@ function safeHost(endpoint: string): string | undefined {
 export function writeReport(run: RunFolder, extras: ReportExtras = {}): string {
   const data = reportData(run, extras);
   const file = join(run.dir, REPORT_FILE);
-  writeFileAtomic(file, selfContainedPage({ title: data.title, app: "report", data }));
+  writeFileAtomic(file, selfContainedPage({ title: data.title, app: "report", data, tableFile: join(run.dir, TABLE_FILE) }));
   return file;
 }

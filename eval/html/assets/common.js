@@ -1,9 +1,11 @@
 // Shared by report.js and compare.js: data loading, DOM building, numbers, histograms, a paged table.
 
 window.EvalLab = (() => {
-  /** The page's data: gzipped JSON, base64, inside the page (nothing is fetched). */
-  async function loadData() {
-    const b64 = document.getElementById("evallab-data").textContent.trim();
+  /** A block of the page's data: gzipped JSON, base64, inside the page (nothing is fetched); null when absent. */
+  async function loadData(id) {
+    const block = document.getElementById(id);
+    if (!block) return null;
+    const b64 = block.textContent.trim();
     const bin = atob(b64);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -202,7 +204,9 @@ window.EvalLab = (() => {
   async function start(render) {
     const app = document.getElementById("app");
     try {
-      const data = await loadData();
+      // The run's table, when present, rides in its own block: the file as written, not re-serialized.
+      const [data, table] = await Promise.all([loadData("evallab-data"), loadData("evallab-table")]);
+      if (table) data.rows = table.data;
       document.title = data.title;
       app.replaceChildren(...render(data));
     } catch (e) {
