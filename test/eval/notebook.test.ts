@@ -1,5 +1,5 @@
 // The bundled Databricks notebook, for real: plain Python with real MLflow against the fake Azure
-// OpenAI, which answers with texts textstat 0.7.11 scored (../shared/fixtures): MLflow's numbers must be
+// OpenAI, which answers with texts textstat 0.7.11 scored (test/fixtures): MLflow's numbers must be
 // textstat's, and the TypeScript engine's token counts.
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";

@@ -1,11 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Readability } from "../../eval/metrics/readability/index.ts";
 import { HyphenationPatterns } from "../../eval/metrics/readability/pyphen.ts";
 import { countText } from "../../eval/metrics/readability/text-stats.ts";
-import { NEVER_CREATED, SHARED, tempDir } from "../helpers/tmp.ts";
+import { runPython } from "../helpers/python.ts";
+import { FIXTURES, nltkData, pyphenDic, readJsonl, TEXTSTAT_SCORES, TEXTSTAT_WORDS } from "../helpers/reference-data.ts";
+import { NEVER_CREATED, REPO_ROOT, tempDir } from "../helpers/tmp.ts";
 
 interface FixtureRow {
   id: string;
@@ -18,15 +20,10 @@ interface FixtureRow {
   characters: number;
   words_incl_punct_tokens: number;
 }
-const readJsonl = <T>(file: string): T[] =>
-  readFileSync(file, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as T);
-const fixture = readJsonl<FixtureRow>(join(SHARED, "fixtures", "readability-textstat-0.7.11.jsonl"));
-const words = readJsonl<{ id: string; words: [string, number, "cmudict" | "pyphen"][] }>(join(SHARED, "fixtures", "readability-textstat-0.7.11-words.jsonl"));
-const NLTK_DATA = join(SHARED, "reference-data", "nltk_data");
-const DIC = join(SHARED, "reference-data", "pyphen", "hyph_en_US.dic");
+const fixture = readJsonl<FixtureRow>(TEXTSTAT_SCORES);
+const words = readJsonl<{ id: string; words: [string, number, "cmudict" | "pyphen"][] }>(TEXTSTAT_WORDS);
+const NLTK_DATA = nltkData();
+const DIC = pyphenDic();
 const isolated = { HOME: NEVER_CREATED, EVALLAB_CACHE_DIR: NEVER_CREATED };
 
 const exact = await Readability.load({ env: { ...isolated, NLTK_DATA, EVALLAB_HYPHEN_DIC: DIC }, download: false });
@@ -62,6 +59,32 @@ describe("readability with textstat's own data", () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+});
+
+describe("the committed textstat fixture", () => {
+  const script = join(REPO_ROOT, "test", "python", "make_textstat_fixture.py");
+  const run = (file: string) => runPython([file, "--check"], { cwd: REPO_ROOT, env: { HOME: NEVER_CREATED, NLTK_DATA } });
+
+  it("is what the venv's real textstat 0.7.11 computes today", async () => {
+    const r = await run(script);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("is refused by --check when a number in it is off", async () => {
+    // The same script beside a copy of the fixtures with one score changed.
+    const dir = tempDir();
+    mkdirSync(join(dir, "python"));
+    cpSync(FIXTURES, join(dir, "fixtures"), { recursive: true });
+    const copy = join(dir, "python", "make_textstat_fixture.py");
+    cpSync(script, copy);
+    const scores = join(dir, "fixtures", "readability-textstat-0.7.11.jsonl");
+    const [first, ...rest] = readFileSync(scores, "utf8").split("\n");
+    const row = JSON.parse(first);
+    writeFileSync(scores, [JSON.stringify({ ...row, ari_grade_level: row.ari_grade_level + 0.1 }), ...rest].join("\n"));
+    const r = await run(copy);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/readability-textstat-0\.7\.11\.jsonl differ from textstat's numbers/);
   });
 });
 

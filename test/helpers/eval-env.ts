@@ -1,12 +1,12 @@
-// Environment for evaluation tests: textstat's exact data from ../shared, a toxicity model that
+// Environment for evaluation tests: textstat's exact data (NLTK's cmudict, Pyphen's patterns), a toxicity model that
 // cannot load (no network here), and the fake's endpoint and key.
 import { join } from "node:path";
 import type { FakeAzureOpenAI } from "../fakes/azure-openai.ts";
-import { NEVER_CREATED, SHARED } from "./tmp.ts";
+import { readabilityEnv } from "./reference-data.ts";
+import { NEVER_CREATED } from "./tmp.ts";
 
 export const READABILITY_ENV = {
-  NLTK_DATA: join(SHARED, "reference-data", "nltk_data"),
-  EVALLAB_HYPHEN_DIC: join(SHARED, "reference-data", "pyphen", "hyph_en_US.dic"),
+  ...readabilityEnv(),
   EVALLAB_TOXICITY_MODEL: join(NEVER_CREATED, "toxicity-onnx"),
   EVALLAB_OFFLINE: "1",
 };

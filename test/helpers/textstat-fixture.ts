@@ -1,9 +1,7 @@
-// textstat 0.7.11's own scores (../shared/fixtures), for end-to-end checks that must not trust the
+// textstat 0.7.11's own scores (test/fixtures, made by test/python/make_textstat_fixture.py), for end-to-end checks that must not trust the
 // engine under test: the fake model answers with fixture texts, and the expected metrics come from
 // textstat's numbers, aggregated as MLflow does (numpy mean, population variance, linear p90).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { SHARED } from "./tmp.ts";
+import { readJsonl, TEXTSTAT_SCORES } from "./reference-data.ts";
 
 export interface TextstatRow {
   id: string;
@@ -12,10 +10,7 @@ export interface TextstatRow {
   ari_grade_level: number;
 }
 
-export const TEXTSTAT_ROWS: TextstatRow[] = readFileSync(join(SHARED, "fixtures", "readability-textstat-0.7.11.jsonl"), "utf8")
-  .split("\n")
-  .filter(Boolean)
-  .map((l) => JSON.parse(l));
+export const TEXTSTAT_ROWS: TextstatRow[] = readJsonl(TEXTSTAT_SCORES);
 
 /** A fixture row by id (fails loudly when the fixture lacks it). */
 export function textstatRow(id: string): TextstatRow {

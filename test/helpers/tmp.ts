@@ -25,4 +25,3 @@ export function missingPath(): string {
 export const NEVER_CREATED = join(tmpdir(), `evallab-never-created-${process.pid}-${Date.now()}`, "missing");
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
-export const SHARED = join(REPO_ROOT, "..", "shared");
