@@ -1,18 +1,14 @@
-// How far each syllable data source is from textstat 0.7.11 on the shared fixture (needs ../shared).
+// How far each syllable data source is from textstat 0.7.11 on the committed fixture (test/fixtures).
 // Prints, per source combination: texts matching within 1e-9, and the worst FK difference.
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readability } from "../eval/metrics/readability/index.ts";
+import { nltkData, pyphenDic, readJsonl, TEXTSTAT_SCORES } from "../test/helpers/reference-data.ts";
 
-const shared = join(import.meta.dirname, "..", "..", "shared");
-const rows = readFileSync(join(shared, "fixtures", "readability-textstat-0.7.11.jsonl"), "utf8")
-  .trim()
-  .split("\n")
-  .map((l) => JSON.parse(l) as { text: string; flesch_kincaid_grade_level: number; ari_grade_level: number });
+const rows = readJsonl<{ text: string; flesch_kincaid_grade_level: number; ari_grade_level: number }>(TEXTSTAT_SCORES);
 
-const NLTK = join(shared, "reference-data", "nltk_data");
-const DIC = join(shared, "reference-data", "pyphen", "hyph_en_US.dic");
+const NLTK = nltkData();
+const DIC = pyphenDic();
 const combos = {
   "NLTK cmudict + Pyphen hyph_en_US (textstat's own data)": { NLTK_DATA: NLTK, EVALLAB_HYPHEN_DIC: DIC },
   "NLTK cmudict + npm hyphen en-us": { NLTK_DATA: NLTK },

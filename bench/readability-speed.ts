@@ -1,22 +1,23 @@
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tiktoken } from "js-tiktoken/lite";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 import { Readability } from "../eval/metrics/readability/index.ts";
 import { countTokens } from "../eval/metrics/token-count.ts";
+import { readabilityEnv as referenceEnv } from "../test/helpers/reference-data.ts";
 import { fixtureTexts } from "./fixture.ts";
 import { peerNote, pythonRate } from "./peers.ts";
 
 const GOAL = 150_000;
 
-export async function benchReadability(shared: string): Promise<void> {
-  const corpus = fixtureTexts(shared);
+export async function benchReadability(): Promise<void> {
+  const corpus = fixtureTexts();
   // Distinct texts: textstat memoizes per text (lru_cache), and so would any cache on either side.
   const texts = Array.from({ length: 10_000 }, (_, i) => `${corpus[i % corpus.length]} Item ${i}.`);
   const r = await Readability.load({
     env: {
-      HOME: join(shared, "no-home"), // shared/ is read-only: nothing can appear there
-      NLTK_DATA: join(shared, "reference-data", "nltk_data"),
-      EVALLAB_HYPHEN_DIC: join(shared, "reference-data", "pyphen", "hyph_en_US.dic"),
+      HOME: join(tmpdir(), `evallab-bench-no-home-${process.pid}`), // never created: only the data named here
+      ...referenceEnv(),
     },
     download: false,
   });
@@ -38,7 +39,7 @@ export async function benchReadability(shared: string): Promise<void> {
   const tokens = rate(countTokens, 5);
   const jsTiktoken = new Tiktoken(cl100k);
   const jsTokens = rate((t) => jsTiktoken.encode(t, [], []).length, 3);
-  const nltk = { NLTK_DATA: join(shared, "reference-data", "nltk_data") };
+  const nltk = { NLTK_DATA: referenceEnv().NLTK_DATA };
   const textstat = pythonRate("textstat", texts, nltk);
   const tiktoken = pythonRate("tiktoken", texts, {}, 5);
   const fmt = (n: number) => Math.round(n).toLocaleString("en");
