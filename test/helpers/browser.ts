@@ -1,21 +1,26 @@
-// Debian's Chromium, driven by playwright-core (nothing downloads a browser). Every request that is not
-// the page's own file is recorded and refused, so a test can prove a page fetches nothing.
-import { existsSync, mkdirSync } from "node:fs";
+// A Chromium from the registry or the machine (test/helpers/chromium-path.ts), driven by playwright-core:
+// nothing downloads a browser. Every request that is not the page's own file is recorded and refused, so
+// a test can prove a page fetches nothing.
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { inject } from "vitest";
+import { CHROMIUM_FIX } from "./chromium-path.ts";
 import { REPO_ROOT } from "./tmp.ts";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Screenshots for a person to look at (git-ignored). */
 export const TEST_OUTPUT = join(REPO_ROOT, "test-output");
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
-  // The flags keep Chromium from reaching out on its own (this machine has no network).
+  const executablePath = inject("chromium");
+  if (!executablePath) throw new Error(`no Chromium: ${CHROMIUM_FIX}`);
+  // The flags keep Chromium from reaching out on its own (this machine has no network); no zygote
+  // process, which the serverless build (@sparticuz/chromium) cannot start.
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       "--no-sandbox",
+      "--no-zygote",
       "--disable-gpu",
       "--disable-background-networking",
       "--disable-component-update",
@@ -35,7 +40,8 @@ export interface OpenedPage {
 }
 
 export async function openFile(browser: Browser, file: string, viewport = { width: 1280, height: 1000 }): Promise<OpenedPage> {
-  const page = await browser.newPage({ viewport });
+  // A fixed locale: under LANG=C Chromium reports "en-US@posix", which Intl (and so uPlot) rejects.
+  const page = await browser.newPage({ viewport, locale: "en-US" });
   const requests: string[] = [];
   const errors: string[] = [];
   await page.route("**/*", (route) => {
