@@ -329,10 +329,20 @@ def spark_session():
 
     # Workers run this interpreter (its pandas, textstat and tiktoken), as a cluster's do its own.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Local mode runs driver and executors in one JVM on a machine that may be busy with other work: a
+    # fixed heap (not a share of whatever is free), Arrow batches small enough that a Python worker stays
+    # near 100 MB, timeouts that a starved heartbeat cannot trip, and a worker's traceback in the error
+    # should one die (https://spark.apache.org/docs/latest/configuration.html).
     return (
         SparkSession.builder.master(os.environ.get("EVALLAB_SPARK_MASTER", "local[2]"))
         .appName("evallab")
+        .config("spark.driver.memory", os.environ.get("EVALLAB_SPARK_DRIVER_MEMORY", "2g"))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "2000")
+        .config("spark.python.worker.faulthandler.enabled", "true")
+        .config("spark.sql.execution.pyspark.udf.faulthandler.enabled", "true")
+        .config("spark.network.timeout", "600s")
+        .config("spark.executor.heartbeatInterval", "60s")
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )

@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => fake?.stop());
 
 async function sparkNotebook(args: string[]) {
-  const env = { ...notebookEnv(dir, fake, "2024-10-21", "gpt-35-turbo"), EVALLAB_SPARK_MASTER: "local[2]", JAVA_TOOL_OPTIONS: "-Xmx1g" };
+  const env = { ...notebookEnv(dir, fake, "2024-10-21", "gpt-35-turbo"), EVALLAB_SPARK_MASTER: "local[2]" };
   const run = await runNotebook(dir, env, "spark-path", ["--dataset", data, "--engine", "spark", "--table-dir", join(dir, "results"), ...args]);
   const table = readFileSync(run.exit.table_jsonl_path, "utf8")
     .trim()
@@ -101,5 +101,5 @@ describe("the notebook's Spark path", () => {
     expectSameNumbers(spark.exit.metrics, local.metrics);
     expect(spark.table.map((r) => r[2])).toEqual(local.table.data.map((r: unknown[]) => r[2]));
     expect(spark.table.map((r) => r[3])).toEqual(local.table.data.map((r: unknown[]) => r[3]));
-  }, 240_000);
+  }, 360_000);
 });

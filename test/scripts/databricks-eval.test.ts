@@ -202,5 +202,5 @@ describe("evallab eval --on databricks", () => {
     const localTable = JSON.parse(readFileSync(join(local, "eval_results_table.json"), "utf8"));
     expect(table.columns).toEqual(localTable.columns);
     expect(table.data.map((row: unknown[]) => row[2])).toEqual(localTable.data.map((row: unknown[]) => row[2]));
-  }, 300_000);
+  }, 480_000);
 });
